@@ -1,0 +1,77 @@
+"""``cvm run``: run a scenario and write firms.csv, firms.parquet, segments.csv, summary.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sim.cli import UserError
+from sim.cli.common import Progress, add_scenario_args, load
+
+
+def add_parser(sub) -> None:
+    """Register the verb."""
+    p = sub.add_parser("run", help="run a scenario and write its results")
+    add_scenario_args(p)
+    p.add_argument("--out", default=None, help="output folder (default results/<scenario>)")
+    p.add_argument("--steps", type=int, default=None, help="periods to run")
+    p.add_argument("--seed", type=int, default=None, help="master random seed")
+    p.add_argument("--replicates", type=int, default=None, help="independent replicates")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (same results)")
+    p.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """Run and write."""
+    from sim.outputs import write_run
+    from sim.runner import run_scenario
+
+    for flag in ("steps", "replicates", "workers"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            raise UserError(f"--{flag} must be at least 1, got {value}")
+    if args.seed is not None and args.seed < 0:
+        raise UserError(f"--seed must be >= 0, got {args.seed}")
+    scenario = load(args)
+    out = Path(args.out) if args.out else Path("results") / _slug(scenario.name)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.force:
+        raise UserError(f"{out} exists and is not empty; choose another --out or add --force")
+    progress = None if args.quiet or args.json else Progress(f"running {scenario.name}")
+    result = run_scenario(
+        scenario, replicates=args.replicates, seed=args.seed, workers=args.workers,
+        steps=args.steps, progress=progress,
+    )
+    try:
+        write_run(result, out, force=args.force)
+    except OSError as exc:
+        raise UserError(f"cannot write results to {out}: {exc.strerror or exc}") from None
+    summary = result.summary()
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    elif not args.quiet:
+        print(format_summary(summary, out))
+    return 0
+
+
+def format_summary(summary: dict, out: Path) -> str:
+    """A plain-text table of final-step results per firm."""
+    lines = [
+        f"{summary['scenario']}: {summary['steps']} steps x {summary['replicates']} replicate(s), "
+        f"seed {summary['seed']}",
+        f"{'firm':<16}{'share':>8}{'profit':>14}{'loyalty':>9}  position",
+    ]
+    for name, s in summary["firms"].items():
+        loyalty = s["loyalty"]["mean"]
+        lines.append(
+            f"{name:<16}{s['share']['mean']:>8.3f}{s['profit']['mean']:>14,.0f}"
+            f"{(loyalty if loyalty is not None else float('nan')):>9.3f}  {s['clock_position']}"
+        )
+    lines.append(f"results written to {out}/ (firms.csv, firms.parquet, segments.csv, summary.json)")
+    return "\n".join(lines)
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name.lower()).strip("_") or "run"

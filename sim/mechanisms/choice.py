@@ -1,0 +1,64 @@
+"""Purchase occasion and choice: a multinomial logit over the firms a customer knows.
+
+U[n, f] = rationality × (net value[n, f] + loyalty[n]·[f = supplier] − switching_cost[n]·[f ≠ supplier])
+          + Gumbel noise
+
+The customer buys from the argmax (Gumbel-max trick; or one uniform by inverse CDF, same law).
+Only customers with a purchase occasion this step choose; the others keep their supplier.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import kernels
+
+
+def utilities(model) -> np.ndarray:
+    """Systematic utility (N, F) of every offer this step, −inf where not available."""
+    pop = model.population
+    value = kernels.net_value(pop.puv, pop.pp, pop.price_sensitivity)
+    mech = model.spec.mechanisms
+    return kernels.choice_utility(
+        value,
+        model.spec.market.rationality,
+        model.available(),
+        supplier=pop.supplier,
+        loyalty=pop.loyalty if mech.loyalty else None,
+        switching_cost=pop.switching_cost if mech.switching_costs else None,
+    )
+
+
+def purchase(model) -> None:
+    """Draw purchase occasions and choices; update suppliers and the step's sales counts."""
+    pop, rng, nf = model.population, model.rng, model.n_firms
+    p = model.spec.market.purchase_probability
+    pop.bought[:] = True if p >= 1 else rng.random(pop.n) < p
+    choose = kernels.CHOOSERS[model.spec.market.choice_sampler]
+    choice = np.full(pop.n, kernels.NO_FIRM, dtype=np.int32)
+    if pop.bought.all():
+        choice[:] = choose(utilities(model), rng)
+    else:
+        idx = np.nonzero(pop.bought)[0]
+        choice[idx] = choose(utilities(model)[idx], rng)
+    pop.bought &= choice >= 0
+    pop.choice[:] = choice
+    pop.previous_supplier[:] = pop.supplier
+    switched = pop.bought & (choice != pop.supplier)
+    stats = model.step_stats
+    stats["units"] += kernels.count_by_firm(choice[pop.bought], nf)
+    stats["new_customers"] += kernels.count_by_firm(choice[switched], nf)
+    stats["lost_customers"] += kernels.count_by_firm(pop.supplier[switched], nf)
+    pop.supplier[pop.bought] = choice[pop.bought]
+
+
+def initial_suppliers(model) -> None:
+    """Give the established market its customers: one logit draw on the starting offers."""
+    pop = model.population
+    from sim.mechanisms.perception import perceive
+
+    perceive(model)
+    value = kernels.net_value(pop.puv, pop.pp, pop.price_sensitivity)
+    util = kernels.choice_utility(value, model.spec.market.rationality, model.available())
+    pop.supplier[:] = kernels.choose_gumbel(util, model.rng)
+    pop.previous_supplier[:] = pop.supplier

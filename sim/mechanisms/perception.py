@@ -1,0 +1,41 @@
+"""Customers perceive offers: PUV from valued attributes, PP relative to a reference price.
+
+PUV[n, f] = Σ_d weight[n, d] × level[f, d] + value_shift[n, f]
+PP[n, f]  = price[f] / reference_price[n] + nonmonetary_cost[f]
+
+``value_shift`` carries what other mechanisms add to how a customer sees a firm (word of mouth,
+learning relationships, promises). With ``expectations`` on, reference prices adapt to what the
+market charges (the share-weighted mean price), so PP is relative in the customer's mind.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import kernels
+
+
+def perceive(model) -> None:
+    """Fill ``population.puv`` and ``population.pp`` for every customer and firm."""
+    pop = model.population
+    kernels.perceived_use_value(pop.weights, model.levels_matrix(), out=pop.puv)
+    pop.puv += pop.value_shift
+    pop.pp[:] = kernels.perceived_price(
+        model.prices(), pop.reference_price, model.nonmonetary_costs()
+    )
+
+
+def adapt_reference_price(model) -> None:
+    """Move reference prices toward the market's current price level (expectations switch).
+
+    The market price index is the purchase-weighted mean price relative to the starting
+    reference; each customer's reference keeps its own spread around it.
+    """
+    units = model.step_stats["units"]
+    if units.sum() <= 0:
+        return
+    market_price = float(np.dot(units, model.prices()) / units.sum())
+    rate = model.spec.market.reference_adaptation
+    old = model.price_index
+    model.price_index = (1 - rate) * old + rate * market_price / model.reference_price0
+    model.population.reference_price *= model.price_index / old

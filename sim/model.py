@@ -1,0 +1,191 @@
+"""``MarketModel``: the customer-matrix market as a Mesa model with a vectorised core.
+
+Firms are Mesa agents; customers are rows of numpy arrays (``agents.customer``). One step is a
+fixed sequence of phases — the order is part of the model (DESIGN.md §5, docs/model.md):
+
+1. firms decide            (each firm's strategy, on last step's public figures)
+2. events apply            (entries, exits, scripted changes)
+3. customers perceive      (PUV and PP of every offer they know)
+4. purchase and choice     (multinomial logit over known offers)
+5. experience              (performance vs expectation → satisfaction)
+6. complaints and recovery
+7. word of mouth
+8. relationships update    (trust, loyalty, ladder, expectations, reference price)
+9. firms account           (revenue, cost, profit, cash)
+10. data collection        (per-firm and per-segment aggregates from the arrays)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from agents.customer import Customer, CustomerPopulation
+from agents.firm import Firm
+from agents.strategies import MarketView
+from sim.collect import Recorder
+from sim.mechanisms import accounting, choice, lifecycle, perception, relationships
+from sim.scenario import Scenario, load_scenario, validate_scenario
+
+STEP_COUNTERS = ("units", "new_customers", "lost_customers", "complaints")
+
+
+class MarketModel(mesa.Model):
+    """A market of firms competing for customers on perceived price and perceived use value.
+
+    Args:
+        scenario: a validated ``Scenario``, a path or shipped name, or a plain mapping.
+        seed: an int, or a ``numpy.random.SeedSequence`` (one per replicate); default the
+            scenario's ``seed``. All randomness comes from ``self.rng``, seeded from it.
+        replicate: replicate number written in the output tables.
+
+    Attributes:
+        spec: the validated scenario (``self.scenario`` is Mesa's own, unrelated object).
+        firms: the ``Firm`` agents in scenario order; ``firm.index`` is their array column.
+        population: the customers' arrays.
+        step_stats: per-firm counters of the current step (units, new/lost customers, ...).
+    """
+
+    def __init__(self, scenario: Scenario | str | Path | dict, seed: Any = None, replicate: int = 0):
+        spec = _coerce(scenario)
+        seed = spec.seed if seed is None else seed
+        seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        super().__init__(rng=np.random.default_rng(seq))
+        self.spec = spec
+        self.dimensions = list(spec.market.dimensions)
+        self.segment_names = [s.name for s in spec.market.segments]
+        self.firms = [Firm(self, f, i, self.dimensions) for i, f in enumerate(spec.firms)]
+        self.firm_by_name = {f.name: f for f in self.firms}
+        self.n_firms = len(self.firms)
+        self.events_at: dict[int, list] = {}
+        for event in spec.events:
+            self.events_at.setdefault(event.at, []).append(event)
+        self.reference_price0 = spec.market.reference_price or float(
+            np.mean([f.price for f in self.firms if f.active])
+        )
+        self.price_index = 1.0
+        self.population = CustomerPopulation.from_segments(
+            spec.market, self.n_firms, self.rng, self.reference_price0
+        )
+        self._reset_step_stats()
+        for firm in self.firms:
+            if firm.active:
+                lifecycle.enter(self, firm)
+                firm.entered_at = 0
+        choice.initial_suppliers(self)
+        self.last_shares = np.zeros(self.n_firms)
+        self.last_pp = np.full(self.n_firms, np.nan)
+        self.last_puv = np.full(self.n_firms, np.nan)
+        self.recorder = Recorder(replicate)
+
+    # -- the step ----------------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one period (see the module docstring for the order)."""
+        self._reset_step_stats()
+        self.firms_decide()
+        lifecycle.apply_events(self)
+        perception.perceive(self)
+        choice.purchase(self)
+        relationships.experience(self)
+        relationships.complain(self)
+        relationships.talk(self)
+        relationships.update(self)
+        accounting.account(self)
+        self.recorder.record(self)
+        self._remember_public_figures()
+
+    def run(self, steps: int | None = None, progress=None) -> None:
+        """Run ``steps`` periods (default the scenario's), calling ``progress()`` after each."""
+        for _ in range(self.spec.steps if steps is None else steps):
+            self.step()
+            if progress is not None:
+                progress()
+
+    def firms_decide(self) -> None:
+        """Every active firm's strategy acts on last step's public figures."""
+        view = self.market_view()
+        for firm in self.firms:
+            firm.decide(view)
+
+    # -- what phases and strategies read -----------------------------------------------------
+    def prices(self) -> np.ndarray:
+        """(F,) posted prices."""
+        return np.array([f.price for f in self.firms])
+
+    def levels_matrix(self) -> np.ndarray:
+        """(F, D) attribute levels."""
+        return np.stack([f.levels for f in self.firms])
+
+    def nonmonetary_costs(self) -> np.ndarray:
+        """(F,) non-monetary costs."""
+        return np.array([f.nonmonetary_cost for f in self.firms])
+
+    def active_mask(self) -> np.ndarray:
+        """(F,) which firms are on the market."""
+        return np.array([f.active for f in self.firms])
+
+    def available(self) -> np.ndarray:
+        """(N, F) offers each customer can choose: known and on the market."""
+        if self.spec.mechanisms.all_off():
+            return np.broadcast_to(self.active_mask()[None, :], self.population.aware.shape)
+        return self.population.aware & self.active_mask()[None, :]
+
+    def market_view(self) -> MarketView:
+        """Read-only public figures of the last step, for strategies."""
+        return MarketView(
+            step=self.steps,
+            names=tuple(f.name for f in self.firms),
+            dimensions=tuple(self.dimensions),
+            active=self.active_mask(),
+            prices=self.prices(),
+            levels=self.levels_matrix(),
+            unit_costs=np.array([f.unit_cost() for f in self.firms]),
+            shares=self.last_shares.copy(),
+            profits=np.array([f.profit for f in self.firms]),
+            pp=self.last_pp.copy(),
+            puv=self.last_puv.copy(),
+            reference_price=self.reference_price0 * self.price_index,
+        )
+
+    def extra_firm_columns(self) -> dict[str, np.ndarray]:
+        """Per-firm values that mechanisms add to the firms table (name → (F,) array)."""
+        return {}
+
+    # -- inspection --------------------------------------------------------------------------
+    def customer(self, i: int) -> Customer:
+        """A read-only snapshot of customer ``i`` (no Mesa agent per customer is kept)."""
+        return self.population.customer(i, [f.name for f in self.firms], self.segment_names)
+
+    def firms_frame(self):
+        """The firms table recorded so far (pandas DataFrame)."""
+        return self.recorder.firms_frame()
+
+    def segments_frame(self):
+        """The segments table recorded so far (pandas DataFrame)."""
+        return self.recorder.segments_frame()
+
+    # -- internals ---------------------------------------------------------------------------
+    def _reset_step_stats(self) -> None:
+        self.step_stats = {k: np.zeros(self.n_firms) for k in STEP_COUNTERS}
+
+    def _remember_public_figures(self) -> None:
+        units = self.step_stats["units"]
+        total = units.sum()
+        self.last_shares = units / total if total > 0 else np.zeros(self.n_firms)
+        rows = self.recorder.firm_rows[-int(self.active_mask().sum()) :]
+        self.last_pp = np.full(self.n_firms, np.nan)
+        self.last_puv = np.full(self.n_firms, np.nan)
+        for row in rows:
+            f = self.firm_by_name[row["firm"]].index
+            self.last_pp[f], self.last_puv[f] = row["pp"], row["puv"]
+
+
+def _coerce(scenario) -> Scenario:
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, dict):
+        return validate_scenario(scenario)
+    return load_scenario(scenario)

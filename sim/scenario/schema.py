@@ -1,0 +1,295 @@
+"""The scenario schema: the single source of truth for everything a user can set.
+
+Each section is its own pydantic model with ``extra="forbid"`` so unknown keys are refused,
+bounded fields, and a title and description that the CLI, the docs and the dashboard reuse.
+Cross-field checks (segment shares sum to 1, weights name declared dimensions, events name
+existing firms, no duplicate names) live in ``Scenario``'s validators.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+CLOCK_TARGETS = (
+    "low_price_low_value",
+    "low_price",
+    "hybrid",
+    "differentiation",
+    "focused_differentiation",
+    "higher_price_standard_value",
+    "higher_price_low_value",
+    "low_value_standard_price",
+    "centre",
+)
+
+
+class Section(BaseModel):
+    """Base of every scenario section: unknown keys refused, NaN and infinities refused."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True)
+
+
+class Segment(Section):
+    """A group of customers who value the same things."""
+
+    name: str = Field(title="Segment name", min_length=1, max_length=80)
+    share: float = Field(
+        title="Share of customers", gt=0, le=1, description="Fraction of all customers; sums to 1."
+    )
+    weights: dict[str, float] = Field(
+        title="Value weights",
+        description="How much a unit of each dimension's level adds to this segment's perceived "
+        "use value. A dimension with weight 0 (or absent) adds nothing, however much a firm spends.",
+    )
+    price_sensitivity: float = Field(
+        1.5,
+        title="Price sensitivity",
+        ge=0,
+        le=50,
+        description="Net value lost per unit of perceived price (price / reference price).",
+    )
+    heterogeneity: float = Field(
+        0.2,
+        title="Within-segment spread",
+        ge=0,
+        le=2,
+        description="Log-normal spread of weights, price sensitivity and reference price across "
+        "the segment's customers; 0 = identical customers.",
+    )
+
+    @field_validator("weights")
+    @classmethod
+    def _weights_non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        for dim, w in value.items():
+            if not math.isfinite(w) or w < 0:
+                raise ValueError(f"weight of {dim!r} must be a finite number >= 0, got {w}")
+        return value
+
+
+class Market(Section):
+    """The customers and how they choose."""
+
+    customers: int = Field(
+        5000, title="Customers", ge=1, le=100_000_000, description="Number of customer agents."
+    )
+    dimensions: list[str] = Field(
+        title="Value dimensions",
+        min_length=1,
+        max_length=16,
+        description="Attributes on which offers are perceived (e.g. quality, service).",
+    )
+    segments: list[Segment] = Field(title="Segments", min_length=1, max_length=32)
+    rationality: float = Field(
+        8.0,
+        title="Choice precision",
+        gt=0,
+        le=200,
+        description="Logit scale: how strongly net-value differences drive choice. High = "
+        "customers nearly always pick the best net value; low = choices look random.",
+    )
+    reference_price: float | None = Field(
+        None,
+        title="Reference price",
+        gt=0,
+        description="Price customers judge offers against. Default: mean starting price of "
+        "the firms present at step 0.",
+    )
+    reference_adaptation: float = Field(
+        0.1,
+        title="Reference-price adaptation",
+        ge=0,
+        le=1,
+        description="Per step, how far reference prices move toward what the market charges "
+        "(only with the expectations mechanism on).",
+    )
+    purchase_probability: float = Field(
+        1.0,
+        title="Purchase frequency",
+        ge=0,
+        le=1,
+        description="Probability that a customer has a purchase occasion in a step.",
+    )
+    choice_sampler: Literal["gumbel", "inverse_cdf"] = Field(
+        "gumbel",
+        title="Choice sampler",
+        description="How a logit choice is drawn: Gumbel-max (one draw per customer and firm) "
+        "or inverse CDF (one draw per customer). Same choice law, different random streams.",
+    )
+
+    @field_validator("dimensions")
+    @classmethod
+    def _unique_dimensions(cls, value: list[str]) -> list[str]:
+        seen = set()
+        for d in value:
+            if d in seen:
+                raise ValueError(f"dimension {d!r} is listed twice")
+            seen.add(d)
+        return value
+
+
+class Costs(Section):
+    """A firm's cost structure."""
+
+    unit: float = Field(
+        2.0, title="Base unit cost", ge=0, description="Cost of one unit at zero value."
+    )
+    per_value: float = Field(
+        6.0,
+        title="Cost of value",
+        ge=0,
+        description="Added unit cost at full level on every dimension; unit cost = unit + "
+        "per_value × mean(level²), so value gets dearer the higher it goes.",
+    )
+    fixed: float = Field(0.0, title="Fixed cost per step", ge=0)
+
+
+class Strategy(Section):
+    """A firm's strategy: a policy looked up by ``type``; other keys are its parameters."""
+
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
+
+    type: str = Field(
+        "static",
+        title="Strategy",
+        description="static | clock | undercut | adaptive | imitate | best_response | scripted "
+        "| human, or a name registered from Python.",
+    )
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The policy's parameters (every key except ``type``)."""
+        return dict(self.model_extra or {})
+
+
+class Firm(Section):
+    """A firm and its offer."""
+
+    name: str = Field(title="Firm name", min_length=1, max_length=80)
+    price: float = Field(title="Price", gt=0, le=1e9)
+    attributes: dict[str, float] = Field(
+        title="Attribute levels", description="Level on each value dimension, in [0, 1]."
+    )
+    nonmonetary_cost: float = Field(
+        0.0,
+        title="Non-monetary cost",
+        ge=0,
+        le=5,
+        description="Time, effort and psychological cost of buying from the firm, in units of "
+        "the reference price; added to perceived price.",
+    )
+    awareness: float = Field(
+        1.0,
+        title="Initial awareness",
+        ge=0,
+        le=1,
+        description="Fraction of customers who know the firm at the start.",
+    )
+    cash: float = Field(10_000.0, title="Starting cash", allow_inf_nan=False)
+    costs: Costs = Field(default_factory=Costs, title="Costs")
+    strategy: Strategy = Field(default_factory=Strategy, title="Strategy")
+    enter_at: int = Field(
+        0, title="Entry step", ge=0, description="Step at which the firm enters the market."
+    )
+
+    @field_validator("attributes")
+    @classmethod
+    def _levels_in_unit_interval(cls, value: dict[str, float]) -> dict[str, float]:
+        for dim, level in value.items():
+            if not math.isfinite(level) or not 0.0 <= level <= 1.0:
+                raise ValueError(f"level of {dim!r} must lie in [0, 1], got {level}")
+        return value
+
+
+class Event(Section):
+    """A change to the world at a given step."""
+
+    at: int = Field(title="Step", ge=0)
+    firm: str | None = Field(None, title="Firm")
+    set: dict[str, Any] | None = Field(
+        None, title="Set", description="Offer fields to set: price, attributes, ..."
+    )
+
+
+class Mechanisms(Section):
+    """Switches: each relationship mechanism can be turned off to see what it contributes."""
+
+    expectations: bool = Field(True, title="Expectations and zone of tolerance")
+    loyalty: bool = Field(True, title="Trust and loyalty")
+    word_of_mouth: bool = Field(True, title="Word of mouth")
+    complaints: bool = Field(True, title="Complaints and recovery")
+    switching_costs: bool = Field(True, title="Switching costs and bonds")
+    learning: bool = Field(True, title="Learning relationships")
+    contact_fatigue: bool = Field(True, title="Contact fatigue")
+    service_profit_chain: bool = Field(True, title="Service-profit chain")
+
+    def all_off(self) -> bool:
+        """True when every switch is off: the model reduces to a plain logit market."""
+        return not any(getattr(self, name) for name in type(self).model_fields)
+
+
+class Scenario(Section):
+    """A complete scenario: market, firms, events and mechanism switches."""
+
+    name: str = Field(title="Scenario name", min_length=1, max_length=120)
+    description: str = Field("", title="Description", max_length=2000)
+    lesson: str = Field("", title="Lesson", max_length=4000)
+    steps: int = Field(52, title="Steps", ge=1, le=100_000)
+    seed: int = Field(0, title="Seed", ge=0, le=2**63 - 1)
+    replicates: int = Field(1, title="Replicates", ge=1, le=10_000)
+    market: Market = Field(title="Market")
+    firms: list[Firm] = Field(title="Firms", min_length=1, max_length=64)
+    events: list[Event] = Field(default_factory=list, title="Events")
+    mechanisms: Mechanisms = Field(default_factory=Mechanisms, title="Mechanisms")
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        dims = set(self.market.dimensions)
+        total = sum(s.share for s in self.market.segments)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"market.segments: shares sum to {total:g}, they must sum to 1")
+        _no_duplicates("market.segments", [s.name for s in self.market.segments])
+        _no_duplicates("firms", [f.name for f in self.firms])
+        for i, seg in enumerate(self.market.segments):
+            for dim in seg.weights:
+                if dim not in dims:
+                    raise ValueError(
+                        f"market.segments.{i}.weights: unknown dimension {dim!r}"
+                        f"{_did_you_mean(dim, dims)}"
+                    )
+        for i, firm in enumerate(self.firms):
+            for dim in firm.attributes:
+                if dim not in dims:
+                    raise ValueError(
+                        f"firms.{i}.attributes: unknown dimension {dim!r}{_did_you_mean(dim, dims)}"
+                    )
+        if not any(f.enter_at == 0 for f in self.firms):
+            raise ValueError("firms: at least one firm must be present at step 0 (enter_at: 0)")
+        names = {f.name for f in self.firms}
+        for i, event in enumerate(self.events):
+            if event.firm is not None and event.firm not in names:
+                raise ValueError(
+                    f"events.{i}.firm: unknown firm {event.firm!r}{_did_you_mean(event.firm, names)}"
+                )
+        return self
+
+    def firm_index(self, name: str) -> int:
+        """Column of the named firm in every per-firm array."""
+        return [f.name for f in self.firms].index(name)
+
+
+def _no_duplicates(where: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"{where}: name {name!r} is used twice")
+        seen.add(name)
+
+
+def _did_you_mean(word: str, choices: set[str] | list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
