@@ -17,6 +17,8 @@ fixed sequence of phases — the order is part of the model (DESIGN.md §5, docs
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,6 @@ from sim.collect import Recorder
 from sim.mechanisms import accounting, choice, lifecycle, perception, relationships
 from sim.scenario import Scenario, load_scenario, validate_scenario
 
-STEP_COUNTERS = ("units", "new_customers", "lost_customers", "complaints")
 
 
 class MarketModel(mesa.Model):
@@ -55,6 +56,8 @@ class MarketModel(mesa.Model):
         seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         super().__init__(rng=np.random.default_rng(seq))
         self.spec = spec
+        # Mechanisms add per-firm output columns by appending ``provider(model) -> {name: (F,)}``.
+        self.column_providers: list[Callable[[MarketModel], dict[str, np.ndarray]]] = []
         self.dimensions = list(spec.market.dimensions)
         self.segment_names = [s.name for s in spec.market.segments]
         self.firms = [Firm(self, f, i, self.dimensions) for i, f in enumerate(spec.firms)]
@@ -152,7 +155,10 @@ class MarketModel(mesa.Model):
 
     def extra_firm_columns(self) -> dict[str, np.ndarray]:
         """Per-firm values that mechanisms add to the firms table (name → (F,) array)."""
-        return {}
+        columns: dict[str, np.ndarray] = {}
+        for provider in self.column_providers:
+            columns.update(provider(self))
+        return columns
 
     # -- inspection --------------------------------------------------------------------------
     def customer(self, i: int) -> Customer:
@@ -169,7 +175,9 @@ class MarketModel(mesa.Model):
 
     # -- internals ---------------------------------------------------------------------------
     def _reset_step_stats(self) -> None:
-        self.step_stats = {k: np.zeros(self.n_firms) for k in STEP_COUNTERS}
+        # Per-firm counters of this step; any mechanism may count into a new key.
+        n = self.n_firms
+        self.step_stats: defaultdict[str, np.ndarray] = defaultdict(lambda: np.zeros(n))
 
     def _remember_public_figures(self) -> None:
         units = self.step_stats["units"]
