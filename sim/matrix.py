@@ -45,7 +45,8 @@ DEFAULT_TOLERANCE = 0.05
 def band(relative: np.ndarray | float, tolerance: float = DEFAULT_TOLERANCE) -> np.ndarray:
     """0 below ``-tolerance``, 2 above ``+tolerance``, 1 within (boundaries included)."""
     r = np.asarray(relative, dtype=float)
-    return np.where(r < -tolerance, 0, np.where(r > tolerance, 2, 1))
+    edge = tolerance + 1e-9  # the boundary counts as standard despite float rounding
+    return np.where(r < -edge, 0, np.where(r > edge, 2, 1))
 
 
 def classify(
@@ -58,9 +59,10 @@ def classify(
     """Strategy-clock label of each firm from its PP and PUV relative to the market average.
 
     Args:
-        pp, puv: (F,) the firms' perceived price and perceived use value.
-        market_pp, market_puv: the market reference point; default the mean over firms (NaN
-            entries ignored).
+        pp: (F,) the firms' perceived price.
+        puv: (F,) the firms' perceived use value.
+        market_pp: the market's reference PP; default the mean over firms (NaN ignored).
+        market_puv: the market's reference PUV; default the mean over firms (NaN ignored).
         tolerance: relative distance from the average still counted as "standard".
 
     Returns:

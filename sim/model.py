@@ -33,7 +33,6 @@ from sim.mechanisms import accounting, choice, lifecycle, perception, relationsh
 from sim.scenario import Scenario, load_scenario, validate_scenario
 
 
-
 class MarketModel(mesa.Model):
     """A market of firms competing for customers on perceived price and perceived use value.
 
