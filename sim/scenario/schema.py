@@ -243,36 +243,20 @@ class Scenario(Section):
     firms: list[Firm] = Field(title="Firms", min_length=1, max_length=64)
     events: list[Event] = Field(default_factory=list, title="Events")
     mechanisms: Mechanisms = Field(default_factory=Mechanisms, title="Mechanisms")
+    presets: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        title="Presets",
+        description="Named sets of overrides kept in the file and chosen with `--preset NAME`. "
+        "Each maps dotted paths to values, exactly like `--set` (e.g. `tiny: {market.customers: "
+        "500, steps: 10}`); `--set` is applied after the preset.",
+    )
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
-        dims = set(self.market.dimensions)
-        total = sum(s.share for s in self.market.segments)
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"market.segments: shares sum to {total:g}, they must sum to 1")
-        _no_duplicates("market.segments", [s.name for s in self.market.segments])
-        _no_duplicates("firms", [f.name for f in self.firms])
-        for i, seg in enumerate(self.market.segments):
-            for dim in seg.weights:
-                if dim not in dims:
-                    raise ValueError(
-                        f"market.segments.{i}.weights: unknown dimension {dim!r}"
-                        f"{_did_you_mean(dim, dims)}"
-                    )
-        for i, firm in enumerate(self.firms):
-            for dim in firm.attributes:
-                if dim not in dims:
-                    raise ValueError(
-                        f"firms.{i}.attributes: unknown dimension {dim!r}{_did_you_mean(dim, dims)}"
-                    )
-        if not any(f.enter_at == 0 for f in self.firms):
-            raise ValueError("firms: at least one firm must be present at step 0 (enter_at: 0)")
-        names = {f.name for f in self.firms}
-        for i, event in enumerate(self.events):
-            if event.firm is not None and event.firm not in names:
-                raise ValueError(
-                    f"events.{i}.firm: unknown firm {event.firm!r}{_did_you_mean(event.firm, names)}"
-                )
+        # Every cross-field problem at once, each with its own path (the loader maps them to lines).
+        problems = cross_field_problems(self.model_dump())
+        if problems:
+            raise CrossFieldError(problems)
         return self
 
     def firm_index(self, name: str) -> int:
@@ -280,12 +264,89 @@ class Scenario(Section):
         return [f.name for f in self.firms].index(name)
 
 
-def _no_duplicates(where: str, names: list[str]) -> None:
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise ValueError(f"{where}: name {name!r} is used twice")
-        seen.add(name)
+class CrossFieldError(ValueError):
+    """Problems that involve more than one field; ``problems`` holds (location, message) pairs."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]):
+        self.problems = problems
+        super().__init__("\n".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems))
+
+
+def cross_field_problems(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every cross-field problem of scenario data, as (location, message) pairs.
+
+    Works on plain (possibly invalid) data, skipping whatever is not well typed, so the loader
+    can report these problems together with per-field errors in one go.
+    """
+    if not isinstance(data, dict):
+        return []
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    market = data.get("market") if isinstance(data.get("market"), dict) else {}
+    raw_dims = market.get("dimensions")
+    dims = [d for d in raw_dims if isinstance(d, str)] if isinstance(raw_dims, list) else None
+    segments = _items(market.get("segments"))
+    firms = _items(data.get("firms"))
+    shares = [s.get("share") for s in segments.values()]
+    if shares and len(shares) == len(market.get("segments")) and all(_is_number(x) for x in shares):
+        total = sum(float(x) for x in shares)
+        if math.isfinite(total) and abs(total - 1.0) > 1e-6:
+            out.append((("market", "segments"), f"segment shares sum to {total:g}; they must sum to 1"))
+    out += _duplicates(("market", "segments"), segments)
+    out += _duplicates(("firms",), firms)
+    if dims is not None:
+        for where, items, key in (
+            (("market", "segments"), segments, "weights"),
+            (("firms",), firms, "attributes"),
+        ):
+            for i, item in items.items():
+                values = item.get(key)
+                for dim in values if isinstance(values, dict) else ():
+                    if dim not in dims:
+                        out.append(
+                            ((*where, i, key, dim), f"unknown dimension {dim!r}"
+                             f"{_did_you_mean(str(dim), dims)}; declared: {', '.join(dims)}")
+                        )
+    entries = [f.get("enter_at", 0) for f in firms.values()]
+    if entries and len(entries) == len(data["firms"]) and all(_is_number(e) for e in entries):
+        if not any(e == 0 for e in entries):
+            out.append((("firms",), "at least one firm must be present at step 0 (enter_at: 0)"))
+    names = list(dict.fromkeys(f["name"] for f in firms.values() if isinstance(f.get("name"), str)))
+    for i, event in _items(data.get("events")).items():
+        firm = event.get("firm")
+        if isinstance(firm, str) and firm not in names:
+            out.append(
+                (("events", i, "firm"), f"unknown firm {firm!r}{_did_you_mean(firm, names)}; "
+                 f"firms: {', '.join(names)}")
+            )
+    return out
+
+
+def _items(value: Any) -> dict[int, dict]:
+    """The mapping items of a list, by index (non-mappings skipped)."""
+    if not isinstance(value, list):
+        return {}
+    return {i: item for i, item in enumerate(value) if isinstance(item, dict)}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _duplicates(where: tuple, items: dict[int, dict]) -> list[tuple[tuple, str]]:
+    first: dict[str, int] = {}
+    out = []
+    for i, item in items.items():
+        name = item.get("name")
+        if not isinstance(name, str):
+            continue
+        if name in first:
+            out.append(
+                ((*where, i, "name"), f"name {name!r} is already used by {'.'.join(map(str, where))}."
+                 f"{first[name]}; names must be unique")
+            )
+        else:
+            first[name] = i
+    return out
 
 
 def _did_you_mean(word: str, choices: set[str] | list[str]) -> str:
