@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim import kernels
+from sim import fast, kernels
 from sim.matrix import classify
 
 # The contract's firms.csv columns come first, in this order; mechanisms may add more.
@@ -22,6 +22,18 @@ EXTRA_FIRM_COLUMNS = ("units", "unit_cost", "variable_cost", "fixed_cost", "mark
 SEGMENT_COLUMNS = (
     "replicate", "step", "segment", "firm", "customers", "buyers", "share", "satisfaction",
 )
+
+
+def _offer_means(pop, active: np.ndarray):
+    """Mean PP and PUV of each firm over the customers who know it, and how many do."""
+    if fast.enabled():
+        pp, counts = fast.masked_column_mean(pop.pp, pop.aware, active, with_counts=True)
+        puv = fast.masked_column_mean(pop.puv, pop.aware, active)
+        return pp, puv, counts
+    aware = pop.aware & active[None, :]
+    pp = kernels.column_mean(pop.pp, aware)
+    puv = kernels.column_mean(pop.puv, aware)
+    return pp, puv, aware.sum(axis=0)
 
 
 class Recorder:
@@ -39,9 +51,7 @@ class Recorder:
         units = stats["units"]
         total_units = units.sum()
         share = units / total_units if total_units > 0 else np.zeros(nf)
-        aware = pop.aware & active[None, :]
-        pp = kernels.column_mean(pop.pp, aware)
-        puv = kernels.column_mean(pop.puv, aware)
+        pp, puv, aware_count = _offer_means(pop, active)
         labels = classify(np.where(active, pp, np.nan), np.where(active, puv, np.nan))
         customers = kernels.count_by_firm(pop.supplier, nf)
         has = pop.supplier >= 0
@@ -50,7 +60,6 @@ class Recorder:
         satisfaction = kernels.mean_by_firm(sup, pop.satisfaction[rows, sup], nf)
         trust = kernels.mean_by_firm(sup, pop.trust[rows, sup], nf)
         loyalty = kernels.mean_by_firm(sup, pop.loyalty[has], nf)
-        aware_count = aware.sum(axis=0)
         extra = model.extra_firm_columns()
         for f in np.nonzero(active)[0]:
             firm = model.firms[f]

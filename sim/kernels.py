@@ -21,8 +21,23 @@ def perceived_use_value(weights: np.ndarray, levels: np.ndarray, out: np.ndarray
 
     Returns:
         (N, F) perceived use value. A dimension with weight 0 contributes nothing.
+
+    The sum runs over dimensions in order, elementwise, rather than through ``matmul``: BLAS
+    would pick its summation order (and thread count) by machine, so results could differ
+    between the machines of a cluster, and its threads stall on busy shared cores. The
+    compiled path in ``sim.fast`` adds in the same order and gives the same bits.
     """
-    return np.matmul(weights, levels.T, out=out)
+    n, f = len(weights), len(levels)
+    puv = np.empty((n, f)) if out is None else out
+    if levels.shape[1] == 0:
+        puv[:] = 0.0
+        return puv
+    np.multiply(weights[:, 0:1], levels[None, :, 0], out=puv)
+    term = np.empty_like(puv) if levels.shape[1] > 1 else None
+    for d in range(1, levels.shape[1]):
+        np.multiply(weights[:, d : d + 1], levels[None, :, d], out=term)
+        puv += term
+    return puv
 
 
 def perceived_price(

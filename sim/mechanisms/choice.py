@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import kernels
+from sim import fast, kernels
 
 
 def utilities(model) -> np.ndarray:
@@ -29,18 +29,39 @@ def utilities(model) -> np.ndarray:
     )
 
 
+def _choose_fused(model, idx: np.ndarray | None) -> np.ndarray:
+    """The Gumbel-max choice in one compiled pass; same draws, same result as the numpy path."""
+    pop, mech = model.population, model.spec.mechanisms
+    m = pop.n if idx is None else len(idx)
+    noise = model.rng.gumbel(size=(m, model.n_firms))
+    return fast.choose_gumbel_fused(
+        pop.puv, pop.pp, pop.price_sensitivity, model.spec.market.rationality, pop.aware,
+        model.active_mask(), not mech.all_off(), pop.supplier,
+        pop.loyalty if mech.loyalty else None,
+        pop.switching_cost if mech.switching_costs else None,
+        noise, idx,
+    )
+
+
 def purchase(model) -> None:
     """Draw purchase occasions and choices; update suppliers and the step's sales counts."""
     pop, rng, nf = model.population, model.rng, model.n_firms
     p = model.spec.market.purchase_probability
     pop.bought[:] = True if p >= 1 else rng.random(pop.n) < p
-    choose = kernels.CHOOSERS[model.spec.market.choice_sampler]
     choice = np.full(pop.n, kernels.NO_FIRM, dtype=np.int32)
-    if pop.bought.all():
-        choice[:] = choose(utilities(model), rng)
+    everyone = pop.bought.all()
+    idx = None if everyone else np.nonzero(pop.bought)[0]
+    if model.spec.market.choice_sampler == "gumbel" and fast.enabled():
+        chosen = _choose_fused(model, idx)
     else:
-        idx = np.nonzero(pop.bought)[0]
-        choice[idx] = choose(utilities(model)[idx], rng)
+        util = utilities(model)
+        chosen = kernels.CHOOSERS[model.spec.market.choice_sampler](
+            util if everyone else util[idx], rng
+        )
+    if everyone:
+        choice[:] = chosen
+    else:
+        choice[idx] = chosen
     pop.bought &= choice >= 0
     pop.choice[:] = choice
     pop.previous_supplier[:] = pop.supplier

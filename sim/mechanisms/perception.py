@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import kernels
+from sim import fast, kernels
 
 
 def perceive(model) -> None:
     """Fill ``population.puv`` and ``population.pp`` for every customer and firm."""
     pop = model.population
-    kernels.perceived_use_value(pop.weights, model.levels_matrix(), out=pop.puv)
+    levels, prices, costs = model.levels_matrix(), model.prices(), model.nonmonetary_costs()
+    if fast.enabled():  # one compiled pass, same arithmetic order, same bits
+        fast.perceive_fused(pop.weights, levels, pop.value_shift, prices, pop.reference_price,
+                            costs, pop.puv, pop.pp)
+        return
+    kernels.perceived_use_value(pop.weights, levels, out=pop.puv)
     pop.puv += pop.value_shift
-    pop.pp[:] = kernels.perceived_price(
-        model.prices(), pop.reference_price, model.nonmonetary_costs()
-    )
+    np.divide(prices[None, :], pop.reference_price[:, None], out=pop.pp)
+    pop.pp += costs[None, :]
 
 
 def adapt_reference_price(model) -> None:

@@ -1,0 +1,245 @@
+"""Step speed of ``MarketModel`` against a naive per-agent Mesa model, and against a floor.
+
+Run:  .venv/bin/python bench/step_speed.py [--sizes 20000 100000] [--repeats 5]
+      .venv/bin/python bench/step_speed.py --scale        (1,000,000 customers x 52 steps)
+      .venv/bin/python bench/step_speed.py --parallel     (replicates on 1 vs 2 processes)
+
+Every comparison runs in one process, implementations alternating, because timings on shared
+machines drift 20-30 % between runs: read the ratios, not the absolute numbers.
+
+The floor of a step is what no implementation can avoid: reading and writing the customer
+state (bytes per customer / measured memory bandwidth) plus drawing its random numbers (draws
+per customer, counted on a real step, × measured cost of one draw of that kind).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import gc
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.naive_mesa import NaiveMarket  # noqa: E402
+from sim.model import MarketModel  # noqa: E402
+from sim.scenario import validate_scenario  # noqa: E402
+
+MECHANISMS = ("expectations", "loyalty", "word_of_mouth", "complaints", "switching_costs",
+              "learning", "contact_fatigue", "service_profit_chain")
+
+BASE = {
+    "name": "bench",
+    "steps": 52,
+    "seed": 1,
+    "market": {
+        "customers": 20000,
+        "dimensions": ["quality", "service", "convenience"],
+        "rationality": 8,
+        "segments": [
+            {"name": "value", "share": 0.5, "price_sensitivity": 1.5, "heterogeneity": 0.2,
+             "weights": {"quality": 0.6, "service": 0.3, "convenience": 0.4}},
+            {"name": "service", "share": 0.3, "price_sensitivity": 0.8, "heterogeneity": 0.2,
+             "weights": {"quality": 0.4, "service": 0.9, "convenience": 0.2}},
+            {"name": "bargain", "share": 0.2, "price_sensitivity": 2.5, "heterogeneity": 0.2,
+             "weights": {"quality": 0.3, "service": 0.1, "convenience": 0.3}},
+        ],
+    },
+    "firms": [
+        {"name": n, "price": p, "attributes": {"quality": q, "service": s, "convenience": c}}
+        for n, p, q, s, c in [
+            ("Alpha", 10.0, 0.6, 0.5, 0.5), ("Beta", 9.0, 0.65, 0.55, 0.55),
+            ("Gamma", 12.5, 0.8, 0.85, 0.5), ("Delta", 11.0, 0.55, 0.45, 0.5),
+            ("Echo", 8.0, 0.4, 0.4, 0.6), ("Foxtrot", 13.0, 0.85, 0.7, 0.7),
+        ]
+    ],
+}
+
+
+def scenario(customers: int, mechanisms: bool = True, steps: int = 52):
+    """The benchmark market: 6 firms, 3 segments, every mechanism on (or every one off)."""
+    data = copy.deepcopy(BASE)
+    data["market"]["customers"] = customers
+    data["steps"] = steps
+    data["mechanisms"] = {m: mechanisms for m in MECHANISMS}
+    return validate_scenario(data)
+
+
+# -- timing ------------------------------------------------------------------------------------
+def time_steps(model, steps: int) -> float:
+    """Mean seconds per step over ``steps`` steps."""
+    gc.collect()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        model.step()
+    return (time.perf_counter() - t0) / steps
+
+
+def compare(n: int, repeats: int, naive_steps: int, fast_steps: int) -> dict[str, float]:
+    """ms/step of naive, core (mechanisms off) and full (all on), alternating, best of repeats."""
+    models = {
+        "naive Mesa (logit only)": NaiveMarket(scenario(n, False), seed=1),
+        "MarketModel core (all off)": MarketModel(scenario(n, False), seed=1),
+        "MarketModel full (all on)": MarketModel(scenario(n, True), seed=1),
+    }
+    steps = {k: (naive_steps if k.startswith("naive") else fast_steps) for k in models}
+    for model in models.values():  # warm-up: JIT compilation, caches, first-step set-up
+        model.step()
+    samples: dict[str, list[float]] = {k: [] for k in models}
+    for _ in range(repeats):
+        for name, model in models.items():
+            samples[name].append(time_steps(model, steps[name]))
+    return {k: 1000 * statistics.median(v) for k, v in samples.items()}
+
+
+# -- floor -------------------------------------------------------------------------------------
+class CountingGenerator:
+    """Wraps a ``numpy.random.Generator`` and counts the variates each method draws."""
+
+    def __init__(self, rng):
+        self._rng = rng
+        self.counts: dict[str, int] = {}
+
+    def __getattr__(self, name):
+        attr = getattr(self._rng, name)
+        if not callable(attr) or name.startswith("_"):
+            return attr
+
+        def counted(*args, **kwargs):
+            out = attr(*args, **kwargs)
+            self.counts[name] = self.counts.get(name, 0) + int(np.size(out))
+            return out
+
+        return counted
+
+
+def draws_per_step(n: int) -> dict[str, float]:
+    """Random variates per customer in one full step, by generator method (counted)."""
+    model = MarketModel(scenario(n, True), seed=1)
+    model.step()
+    counter = CountingGenerator(model.rng)
+    model.rng = counter
+    for _ in range(3):
+        model.step()
+    return {k: v / 3 / n for k, v in counter.counts.items()}
+
+
+def cost_per_draw(method: str, size: int = 2_000_000) -> float:
+    """Seconds per variate of ``Generator.<method>`` drawn in bulk (best of 5)."""
+    rng = np.random.default_rng(0)
+    fn = getattr(rng, method)
+    args = {"choice": (6,), "integers": (0, 6), "binomial": (10, 0.5), "poisson": (2.0,)}.get(method, ())
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        fn(*args, size=size)
+        best = min(best, time.perf_counter() - t0)
+    return best / size
+
+
+def memory_bandwidth(nbytes: int = 400_000_000) -> float:
+    """Bytes per second of a large array copy (read + write counted)."""
+    a = np.ones(nbytes // 8)
+    b = np.empty_like(a)
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        np.copyto(b, a)
+        best = min(best, time.perf_counter() - t0)
+    return 2 * a.nbytes / best
+
+
+def floor(n: int) -> tuple[float, dict]:
+    """Floor estimate of one full step at ``n`` customers, in ms, and its parts."""
+    model = MarketModel(scenario(n, True), seed=1)
+    model.step()
+    state = model.population.nbytes() / n
+    # Every byte of customer state is read once and, at most, written once per step.
+    bytes_per_customer = 2 * state
+    bandwidth = memory_bandwidth()
+    draws = draws_per_step(n)
+    draw_s = sum(k * cost_per_draw(m) for m, k in draws.items())
+    mem_s = bytes_per_customer / bandwidth
+    parts = {
+        "state bytes/customer": state, "bytes moved/customer": bytes_per_customer,
+        "bandwidth GB/s": bandwidth / 1e9, "draws/customer": draws,
+        "memory ms": 1000 * n * mem_s, "draws ms": 1000 * n * draw_s,
+    }
+    return 1000 * n * (mem_s + draw_s), parts
+
+
+# -- scale and parallel ------------------------------------------------------------------------
+def scale_run(n: int = 1_000_000, steps: int = 52) -> None:
+    """One replicate of ``n`` customers × 6 firms × ``steps`` steps: time and peak memory."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    model = MarketModel(scenario(n, True, steps), seed=1)
+    build = time.perf_counter() - t0
+    model.run()
+    total = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    rows = len(model.firms_frame())
+    print(f"scale: {n:,} customers x 6 firms x {steps} steps, all mechanisms on")
+    print(f"  build {build:.1f} s, run {total - build:.1f} s ({1000 * (total - build) / steps:.0f} ms/step),"
+          f" total {total:.1f} s")
+    print(f"  peak RSS {peak / 1024**2:.2f} GiB (process before model: {before / 1024**2:.2f} GiB);"
+          f" population arrays {model.population.nbytes() / n:.0f} B/customer;"
+          f" peak RSS {(peak - before) * 1024 / n:.0f} B/customer")
+    print(f"  firms table: {rows} rows (does not grow with customers)")
+
+
+def parallel(n: int = 20000, replicates: int = 4, steps: int = 20) -> None:
+    """Wall time of ``replicates`` replicates with 1 and 2 worker processes."""
+    from sim.runner import run_scenario
+
+    spec = scenario(n, True, steps)
+    times = {}
+    for workers in (1, 2, 1, 2):
+        t0 = time.perf_counter()
+        run_scenario(spec, replicates=replicates, seed=1, workers=workers)
+        times.setdefault(workers, []).append(time.perf_counter() - t0)
+    t1, t2 = min(times[1]), min(times[2])
+    print(f"parallel: {replicates} replicates x {n:,} customers x {steps} steps:"
+          f" 1 worker {t1:.1f} s, 2 workers {t2:.1f} s, speed-up {t1 / t2:.2f}x")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[20000, 100000])
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--scale", action="store_true", help="run the 1M-customer scale run only")
+    p.add_argument("--parallel", action="store_true", help="run the parallel speed-up only")
+    p.add_argument("--no-floor", action="store_true")
+    args = p.parse_args(argv)
+    if args.scale:
+        scale_run()
+        return 0
+    if args.parallel:
+        parallel()
+        return 0
+    for n in args.sizes:
+        naive_steps = 3 if n <= 20000 else 1
+        res = compare(n, args.repeats, naive_steps, fast_steps=10 if n <= 20000 else 4)
+        base = res["naive Mesa (logit only)"]
+        print(f"\n{n:,} customers, 6 firms (median of {args.repeats}, alternating)")
+        for name, ms in res.items():
+            print(f"  {name:<30}{ms:9.2f} ms/step   {base / ms:6.1f}x naive")
+        if not args.no_floor:
+            fl, parts = floor(n)
+            full = res["MarketModel full (all on)"]
+            print(f"  {'floor estimate':<30}{fl:9.2f} ms/step   full step = {full / fl:.1f}x floor")
+            draws = ", ".join(f"{m} {k:.2f}" for m, k in parts["draws/customer"].items())
+            print(f"    state {parts['state bytes/customer']:.0f} B/customer, moved "
+                  f"{parts['bytes moved/customer']:.0f} B at {parts['bandwidth GB/s']:.1f} GB/s "
+                  f"= {parts['memory ms']:.2f} ms; draws/customer: {draws} = {parts['draws ms']:.2f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,163 @@
+"""Fused, compiled versions of the hottest kernels (numba), with the same results as numpy.
+
+The step is bound by random draws and by passes over (N, F) arrays. These loops do in one pass
+what the numpy kernels do in several (utility, availability, noise, argmax; masked column
+sums), reading the random numbers the model's own ``Generator`` drew in bulk, so the random
+stream and therefore the results are exactly those of the numpy path. The arithmetic is done in
+the same order as the numpy kernels, so the two paths agree bit for bit (tested in
+``tests/perf/test_fused.py``).
+
+numba is optional (the ``fast`` extra). Without it, or with ``VALUE_MATRIX_NUMBA=0`` in the
+environment, or with ``sim.fast.ENABLED = False``, every caller uses the numpy kernels.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+try:  # pragma: no cover - depends on the installation
+    import numba
+
+    AVAILABLE = True
+except ImportError:  # pragma: no cover
+    numba = None
+    AVAILABLE = False
+
+#: Whether callers should use the compiled kernels. Tests switch it to compare both paths.
+ENABLED = AVAILABLE and os.environ.get("VALUE_MATRIX_NUMBA", "1").lower() not in ("0", "false", "no")
+
+
+def enabled() -> bool:
+    """True when the compiled kernels are available and switched on."""
+    return AVAILABLE and ENABLED
+
+
+def _jit(fn):
+    if not AVAILABLE:
+        return fn
+    return numba.njit(cache=True, nogil=True)(fn)
+
+
+@_jit
+def _choose_gumbel(puv, pp, price_sensitivity, rationality, aware, active, use_aware, supplier,
+                   loyalty, use_loyalty, switching_cost, use_switching, noise, rows, out):
+    """Per customer row: systematic utility + Gumbel noise, argmax over available offers.
+
+    Mirrors ``kernels.net_value`` → ``kernels.choice_utility`` → ``kernels.choose_gumbel``
+    operation by operation (including subtracting then re-adding the switching cost on the
+    supplier's column) so the floating-point results are identical.
+    """
+    n_rows, n_firms = noise.shape
+    for i in range(n_rows):
+        n = rows[i]
+        sup = supplier[n]
+        has = sup >= 0
+        best = -1
+        best_u = -np.inf
+        for f in range(n_firms):
+            if not active[f] or (use_aware and not aware[n, f]):
+                continue
+            u = puv[n, f] - price_sensitivity[n] * pp[n, f]
+            if has:
+                if use_switching:
+                    u = u - switching_cost[n]
+                    if f == sup:
+                        u = u + switching_cost[n]
+                if use_loyalty and f == sup:
+                    u = u + loyalty[n]
+            u = u * rationality + noise[i, f]
+            if u > best_u or best < 0:
+                best = f
+                best_u = u
+        if best >= 0 and not np.isfinite(best_u):
+            best = -1
+        out[i] = best
+    return out
+
+
+def choose_gumbel_fused(puv, pp, price_sensitivity, rationality, aware, active, use_aware,
+                        supplier, loyalty, switching_cost, noise, rows=None) -> np.ndarray:
+    """Logit choice by Gumbel-max in one compiled pass (see ``kernels.choose_gumbel``).
+
+    Args:
+        puv: (N, F) perceived use value.
+        pp: (N, F) perceived price.
+        price_sensitivity: (N,).
+        rationality: logit scale.
+        aware: (N, F) bool, which firms each customer knows.
+        active: (F,) bool, which firms are on the market.
+        use_aware: whether awareness limits the choice (false when every mechanism is off).
+        supplier: (N,) current supplier or ``NO_FIRM``.
+        loyalty: (N,) loyalty bonus, or None when the mechanism is off.
+        switching_cost: (N,) cost of leaving, or None when the mechanism is off.
+        noise: (M, F) standard Gumbel draws for the M choosing customers, in ``rows`` order.
+        rows: (M,) indices of the choosing customers (default all N).
+
+    Returns:
+        (M,) int32 chosen firm, or ``NO_FIRM`` (-1) where nothing is available.
+    """
+    n = len(puv)
+    if rows is None:
+        rows = np.arange(n)
+    dummy = np.zeros(1)
+    out = np.empty(len(rows), dtype=np.int32)
+    return _choose_gumbel(
+        puv, pp, price_sensitivity, float(rationality), aware, active, bool(use_aware), supplier,
+        dummy if loyalty is None else loyalty, loyalty is not None,
+        dummy if switching_cost is None else switching_cost, switching_cost is not None,
+        noise, rows, out,
+    )
+
+
+@_jit
+def _perceive(weights, levels, value_shift, prices, reference_price, nonmonetary_cost, puv, pp):
+    n, n_dims = weights.shape
+    n_firms = levels.shape[0]
+    for i in range(n):
+        for f in range(n_firms):
+            s = weights[i, 0] * levels[f, 0] if n_dims > 0 else 0.0
+            for d in range(1, n_dims):
+                s += weights[i, d] * levels[f, d]
+            puv[i, f] = s + value_shift[i, f]
+            pp[i, f] = prices[f] / reference_price[i] + nonmonetary_cost[f]
+
+
+def perceive_fused(weights, levels, value_shift, prices, reference_price, nonmonetary_cost,
+                   puv, pp) -> None:
+    """Fill ``puv`` and ``pp`` (N, F) in place: PUV (+ shift) and PP in one compiled pass.
+
+    Adds dimension by dimension in the order of ``kernels.perceived_use_value`` and computes
+    PP as ``price / reference + non-monetary cost``, so the numbers match the numpy path.
+    """
+    _perceive(weights, np.ascontiguousarray(levels, dtype=np.float64), value_shift,
+              np.asarray(prices, dtype=np.float64), reference_price,
+              np.asarray(nonmonetary_cost, dtype=np.float64), puv, pp)
+
+
+@_jit
+def _masked_column_sums(values, mask, active, sums, counts):
+    n, f_count = values.shape
+    for i in range(n):
+        for f in range(f_count):
+            if mask[i, f] and active[f]:
+                sums[f] += values[i, f]
+                counts[f] += 1
+            else:
+                sums[f] += 0.0
+    return sums, counts
+
+
+def masked_column_mean(values: np.ndarray, mask: np.ndarray, active: np.ndarray,
+                       with_counts: bool = False):
+    """``kernels.column_mean(values, mask & active)`` in one pass without temporaries.
+
+    With ``with_counts`` also returns the (F,) number of rows counted per column.
+    """
+    sums = np.zeros(values.shape[1])
+    counts = np.zeros(values.shape[1], dtype=np.int64)
+    _masked_column_sums(values, mask, active, sums, counts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return (mean, counts) if with_counts else mean
