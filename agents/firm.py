@@ -1,16 +1,31 @@
 """A firm: a Mesa agent with an offer on the customer matrix, a cost structure, books and a policy.
 
-A firm's step reads as its verbs: ``decide`` (ask the strategy), ``enter``/``exit`` (life
-cycle) and ``account`` (revenue, cost, profit, cash). Customers' responses happen in the
-model's vectorised phases, not here.
+A firm's step reads as its verbs: ``decide`` (ask the strategy), ``apply`` (change the offer and
+programmes), ``account`` (revenue, cost, profit, cash). Customers' responses happen in the
+model's vectorised phases; the programmes' dynamics (employees, delivery, quality investment,
+advertising, relationship level) live in ``sim.mechanisms.programmes``.
+
+Other mechanisms read these attributes (all driven by the programmes):
+
+- ``service_quality``: multiplier on the performance customers experience (1.0 baseline; the
+  service-profit chain raises it toward 1.1, service failures drop it).
+- ``service_consistency``: multiplier on the spread of experienced performance (1.0 baseline).
+- ``complaint_accessibility`` (0..1), ``recovery_quality`` (0..1), ``bonds``
+  ({financial, social, structural} in [0, 1]), ``learning_rate``, ``contact_intensity``: set by
+  the relationship level.
+- ``employee_satisfaction`` (0..1): the first link of the service-profit chain.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import mesa
 import numpy as np
 
 from agents.strategies import Action, MarketView, make_policy
+
+DEFAULT_BONDS = {"financial": 0.2, "social": 0.1, "structural": 0.0}
 
 
 class Firm(mesa.Agent):
@@ -22,12 +37,18 @@ class Firm(mesa.Agent):
         price: posted price.
         levels: (D,) attribute levels in [0, 1] on the scenario's dimensions.
         nonmonetary_cost: time, effort and psychological cost of buying, in reference-price units.
+        costs: this firm's own copy of its cost structure (cost shocks change it).
         cash: money in the bank; changes only by ``profit`` each step.
         active: whether the firm is on the market this step.
+        enter_at: step at which the firm enters (its ``enter_at`` or its entry event).
+        programmes: current programme settings (a ``Programmes`` section).
+        programme_spend: this step's spend on programmes (booked as marketing spend).
     """
 
     def __init__(self, model: mesa.Model, spec, index: int, dimensions: list[str]):
         super().__init__(model)
+        from sim.scenario.schema import entry_steps
+
         self.spec = spec
         self.index = index
         self.name = spec.name
@@ -35,13 +56,35 @@ class Firm(mesa.Agent):
         self.price = float(spec.price)
         self.levels = np.array([spec.attributes.get(d, 0.0) for d in dimensions], dtype=float)
         self.nonmonetary_cost = float(spec.nonmonetary_cost)
-        self.costs = spec.costs
+        self.costs = spec.costs.model_copy()
         self.cash = float(spec.cash)
-        self.active = spec.enter_at == 0
-        self.entered_at = spec.enter_at
+        self.enter_at = entry_steps(model.spec)[self.name] if hasattr(model, "spec") else (
+            spec.enter_at
+        )
+        self.active = self.enter_at == 0
+        self.entered_at = self.enter_at
         self.exited_at: int | None = None
         self.policy = make_policy(spec.strategy.type, spec.strategy.params)
+        self.programmes = spec.programmes.model_copy(deep=True)
         self.programme_spend = 0.0
+        self.distress_steps = 0
+        # Service-profit chain and relationship attributes (read by the customer mechanisms).
+        self.employee_satisfaction = float(spec.employee_satisfaction)
+        self.service_quality = 1.0
+        self.service_consistency = 1.0
+        self.chain_quality = 1.0
+        self.complaint_accessibility = 0.5
+        self.recovery_quality = 0.7
+        self.bonds = dict(DEFAULT_BONDS)
+        self.learning_rate = 0.1
+        self.contact_intensity = 0.0
+        self.relationship_cost_per_customer = 0.0
+        self.failures: list[tuple[int, float]] = []  # (last step, severity)
+        self.quality_pipeline: list[np.ndarray] = []  # spend per dimension, oldest first
+        self.advertising_stock = 0.0
+        from sim.mechanisms import programmes
+
+        programmes.set_relationship_level(self)
         self.reset_books()
 
     # -- verbs -------------------------------------------------------------------------------
@@ -54,12 +97,36 @@ class Firm(mesa.Agent):
             self.apply(action)
 
     def apply(self, action: Action) -> None:
-        """Change the offer; prices stay positive and levels stay in [0, 1]."""
+        """Change the offer and programmes; prices stay positive and levels stay in [0, 1].
+
+        Raises:
+            ValueError: an unknown dimension or an invalid programme setting.
+        """
         if action.price is not None:
             self.price = max(float(action.price), 1e-6)
         if action.attributes:
             for dim, level in action.attributes.items():
+                if dim not in self.dimensions:
+                    raise ValueError(
+                        f"{self.name}: unknown dimension {dim!r}; dimensions: "
+                        f"{', '.join(self.dimensions)}"
+                    )
                 self.levels[self.dimensions.index(dim)] = min(max(float(level), 0.0), 1.0)
+        if action.programmes:
+            self.set_programmes(action.programmes)
+
+    def set_programmes(self, changes: dict[str, Any]) -> None:
+        """Change programme settings (validated like the scenario's ``programmes``)."""
+        from sim.mechanisms import programmes
+        from sim.scenario.schema import Programmes
+
+        merged = {**self.programmes.model_dump(), **dict(changes)}
+        checked = Programmes.model_validate(merged)
+        for dim in checked.quality_investment:
+            if dim not in self.dimensions:
+                raise ValueError(f"{self.name}: quality investment in unknown dimension {dim!r}")
+        self.programmes = checked
+        programmes.set_relationship_level(self)
 
     def account(self, units: float) -> None:
         """Book this step's sales: revenue, costs, profit; cash changes by profit only."""
@@ -72,9 +139,10 @@ class Firm(mesa.Agent):
         self.cash += self.profit
 
     # -- facts -------------------------------------------------------------------------------
-    def unit_cost(self) -> float:
+    def unit_cost(self, levels: np.ndarray | None = None) -> float:
         """Cost of one unit: base cost plus the cost of the value delivered (convex in level)."""
-        return self.costs.unit + self.costs.per_value * float(np.mean(self.levels**2))
+        levels = self.levels if levels is None else levels
+        return self.costs.unit + self.costs.per_value * float(np.mean(levels**2))
 
     def attributes(self) -> dict[str, float]:
         """Attribute levels by dimension name."""

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict
 
 
 @dataclasses.dataclass
@@ -46,6 +47,30 @@ class MarketView:
     reference_price: float
 
 
+class PolicyParams(BaseModel):
+    """Base of a policy's ``Params``: typed, bounded, unknown keys refused."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+def rivals(view: MarketView, firm: Any) -> np.ndarray:
+    """(F,) mask of the other firms on the market."""
+    mask = np.asarray(view.active, dtype=bool).copy()
+    mask[firm.index] = False
+    return mask
+
+
+def margin(price: float, unit_cost: float) -> float:
+    """Margin as a fraction of price."""
+    return (price - unit_cost) / price if price > 0 else -np.inf
+
+
+def toward(current: np.ndarray | float, target: np.ndarray | float, max_step: np.ndarray | float):
+    """Move ``current`` toward ``target`` by at most ``max_step`` (elementwise)."""
+    current = np.asarray(current, dtype=float)
+    return current + np.clip(np.asarray(target, dtype=float) - current, -max_step, max_step)
+
+
 class Policy(Protocol):
     """A strategy: decide what the firm does this step."""
 
@@ -75,16 +100,26 @@ def names() -> list[str]:
 def make_policy(type_name: str, params: dict[str, Any]) -> Policy:
     """Build the policy registered as ``type_name`` with the scenario's parameters.
 
-    Raises:
-        ValueError: unknown strategy or parameters the policy does not take.
-    """
-    if type_name not in _REGISTRY:
-        import difflib
+    A policy class may declare a pydantic ``Params`` model (typed, bounded parameters); its
+    validated fields are passed to the constructor as keywords. Without one, the constructor's
+    signature is checked.
 
-        close = difflib.get_close_matches(type_name, names(), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(f"unknown strategy {type_name!r}{hint}; known: {', '.join(names())}")
-    cls = _REGISTRY[type_name]
+    Raises:
+        ValueError: unknown strategy or parameters the policy does not take or accept.
+    """
+    cls = _lookup(type_name)
+    params_model = getattr(cls, "Params", None)
+    if params_model is not None:
+        from pydantic import ValidationError
+
+        try:
+            checked = params_model.model_validate(dict(params))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'parameters'}: {e['msg']}" for e in exc.errors()
+            )
+            raise ValueError(f"strategy {type_name!r}: {problems}") from None
+        return cls(**{k: getattr(checked, k) for k in type(checked).model_fields})
     sig = inspect.signature(cls)
     accepted = set(sig.parameters)
     extra = set(params) - accepted
@@ -93,4 +128,22 @@ def make_policy(type_name: str, params: dict[str, Any]) -> Policy:
             f"strategy {type_name!r} does not take {', '.join(sorted(extra))}; "
             f"it takes {', '.join(sorted(accepted)) or 'no parameters'}"
         )
-    return cls(**params)
+    try:
+        return cls(**params)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"strategy {type_name!r}: {exc}") from None
+
+
+def check_policy(type_name: str, params: dict[str, Any]) -> None:
+    """Validate a scenario's ``strategy`` block against the registry (raises ValueError)."""
+    make_policy(type_name, params)
+
+
+def _lookup(type_name: str):
+    if type_name not in _REGISTRY:
+        import difflib
+
+        close = difflib.get_close_matches(type_name, names(), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"unknown strategy {type_name!r}{hint}; known: {', '.join(names())}")
+    return _REGISTRY[type_name]

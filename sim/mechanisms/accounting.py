@@ -1,16 +1,29 @@
-"""Firms account: revenue = price × units, profit = revenue − variable − fixed − programme costs.
+"""Firms account: revenue = price × volume, profit = revenue − variable − fixed − programme costs.
+
+Volume is the units bought this step times the market scale (1.0 unless a ``market_size`` event
+grew or shrank the market). Programme spend (internal marketing, advertising, quality investment,
+relationship cost per customer) is booked as marketing spend.
 
 Cash changes by profit and nothing else, so money is conserved: cash(t) = cash(t−1) + profit(t).
+A firm whose cash stays below its ``exit_cash`` for ``exit_after`` steps leaves the market at the
+start of the next step (``lifecycle.apply_events``).
 """
 
 from __future__ import annotations
 
+from sim.mechanisms import programmes
+
 
 def account(model) -> None:
-    """Book every active firm's sales of this step."""
+    """Book every active firm's sales of this step and track cash distress."""
     units = model.step_stats["units"]
+    scale = getattr(model, "market_scale", 1.0)
     for firm in model.firms:
         if firm.active:
-            firm.account(units[firm.index])
+            firm.programme_spend = programmes.spend(model, firm)
+            firm.account(units[firm.index] * scale)
+            distressed = firm.cash < firm.spec.exit_cash
+            firm.distress_steps = firm.distress_steps + 1 if distressed else 0
         else:
+            firm.programme_spend = 0.0
             firm.reset_books()

@@ -1,8 +1,10 @@
 """Firms entering and leaving the market, and scenario events.
 
-An entrant becomes active at its ``enter_at`` step with no customers; customers learn of it
-with its ``awareness`` probability (everyone, when every mechanism is off). Events given in the
-scenario change firms' offers at their step.
+At the start of each step (after firms decide): firms in cash distress for too long exit, firms due
+to enter enter (with no customers; customers learn of them with their ``awareness`` probability,
+everyone when every mechanism is off), then the scenario's events of this step apply in file
+order. Every event applied is logged in ``model.event_log`` and shows in the firms table's
+``events`` column (market-wide events on every firm's row).
 """
 
 from __future__ import annotations
@@ -33,14 +35,117 @@ def exit_market(model, firm) -> None:
 
 
 def apply_events(model) -> None:
-    """Entries due this step, then the scenario's events for this step, in file order."""
+    """Distress exits, entries due this step, then this step's scenario events in file order."""
     for firm in model.firms:
-        if not firm.active and firm.exited_at is None and firm.spec.enter_at == model.steps:
+        limit = firm.spec.exit_after
+        if firm.active and limit is not None and firm.distress_steps >= limit:
+            exit_market(model, firm)
+            _log(model, "exit", firm.name, reason="cash")
+    for firm in model.firms:
+        if not firm.active and firm.exited_at is None and firm.enter_at == model.steps:
             enter(model, firm)
+            if model.steps > 0:
+                _log(model, "entry", firm.name)
     for event in model.events_at.get(model.steps, []):
         firm = model.firm_by_name[event.firm] if event.firm else None
-        if event.set and firm is not None:
-            from agents.strategies import Action
+        APPLY[event.type](model, event, firm)
+        if event.type != "entry":
+            _log(model, event.type, event.firm)
 
-            changes = dict(event.set)
-            firm.apply(Action(price=changes.get("price"), attributes=changes.get("attributes")))
+
+def _log(model, kind: str, firm: str | None, **extra) -> None:
+    log = getattr(model, "event_log", None)
+    if log is not None:
+        log.append({"step": model.steps, "type": kind, "firm": firm, **extra})
+
+
+def _change(model, event, firm) -> None:
+    from agents.strategies import Action
+
+    change = event.set
+    if change.nonmonetary_cost is not None:
+        firm.nonmonetary_cost = float(change.nonmonetary_cost)
+    firm.apply(Action(price=change.price, attributes=change.attributes,
+                      programmes=change.programmes))
+
+
+def _service_failure(model, event, firm) -> None:
+    # delivered quality drops from this step (the programmes phase applies it) for ``duration``
+    firm.failures.append((model.steps + event.duration - 1, float(event.severity)))
+
+
+def _entry(model, event, firm) -> None:
+    """Entries are handled through ``firm.enter_at`` (set from the event at construction)."""
+
+
+def _exit(model, event, firm) -> None:
+    if firm.active:
+        exit_market(model, firm)
+
+
+def _cost_shock(model, event, firm) -> None:
+    for f in [firm] if firm is not None else model.firms:
+        if event.factor is not None:
+            f.costs.unit *= event.factor
+        if event.add is not None:
+            f.costs.unit = max(f.costs.unit + event.add, 0.0)
+        if event.fixed_factor is not None:
+            f.costs.fixed *= event.fixed_factor
+
+
+# Names under which customer mechanisms may keep quality expectations (first found is shifted).
+EXPECTATION_ARRAYS = ("adequate", "desired", "expected_quality", "expectation")
+
+
+def _segment_rows(model, segment: str | None) -> np.ndarray:
+    pop = model.population
+    if segment is None:
+        return np.ones(pop.n, dtype=bool)
+    return pop.segment == model.segment_names.index(segment)
+
+
+def _expectation_shock(model, event, firm) -> None:
+    pop = model.population
+    rows = _segment_rows(model, event.segment)
+    if event.reference_price_factor is not None:
+        pop.reference_price[rows] *= event.reference_price_factor
+    if event.delta is not None:
+        for name in EXPECTATION_ARRAYS:
+            values = getattr(pop, name, None)
+            if isinstance(values, np.ndarray) and values.shape[0] == pop.n:
+                values[rows] += event.delta
+
+
+def _segment_shift(model, event, firm) -> None:
+    pop = model.population
+    k = model.segment_names.index(event.segment)
+    rows = _segment_rows(model, event.segment)
+    base = getattr(model, "segment_weights", None)
+    if base is None:
+        base = model.segment_weights = np.array(
+            [[s.weights.get(d, 0.0) for d in model.dimensions] for s in model.spec.market.segments]
+        )
+    for dim, new in (event.weights or {}).items():
+        d = model.dimensions.index(dim)
+        old = base[k, d]
+        # keep each customer's spread around the segment's weight where there is one
+        pop.weights[rows, d] = pop.weights[rows, d] * (new / old) if old > 0 else new
+        base[k, d] = new
+    if event.price_sensitivity_factor is not None:
+        pop.price_sensitivity[rows] *= event.price_sensitivity_factor
+
+
+def _market_size(model, event, firm) -> None:
+    model.market_scale = getattr(model, "market_scale", 1.0) * event.factor
+
+
+APPLY = {
+    "change": _change,
+    "service_failure": _service_failure,
+    "entry": _entry,
+    "exit": _exit,
+    "cost_shock": _cost_shock,
+    "expectation_shock": _expectation_shock,
+    "segment_shift": _segment_shift,
+    "market_size": _market_size,
+}
