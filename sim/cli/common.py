@@ -1,9 +1,11 @@
-"""Helpers shared by the CLI verbs: loading a scenario with overrides, a progress bar."""
+"""Helpers shared by the CLI verbs: loading a scenario with overrides, output folders, progress."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from pathlib import Path
 
 from sim.scenario import load_scenario
 
@@ -19,11 +21,31 @@ def add_scenario_args(parser) -> None:
         metavar="PATH=VALUE",
         help="override a scenario value, e.g. market.customers=2000 or firms.0.price=9.5",
     )
+    parser.add_argument(
+        "--preset", default=None, metavar="NAME",
+        help="apply one of the file's named presets (its `presets:` block) before --set",
+    )
 
 
 def load(args):
     """The scenario named on the command line, with its --set overrides, validated."""
-    return load_scenario(args.scenario, overrides=args.overrides)
+    return load_scenario(args.scenario, overrides=args.overrides, preset=args.preset)
+
+
+def check_output_dir(out: Path, force: bool) -> None:
+    """Refuse, before any work, an output folder that is not empty or cannot be written."""
+    from sim.cli import UserError
+
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out} exists and is a file, not a folder; choose another --out")
+    if out.exists() and any(out.iterdir()) and not force:
+        raise UserError(f"{out} exists and is not empty; choose another --out or add --force "
+                        "to replace it")
+    parent = out.resolve().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write results to {out}: {parent} is not a writable folder")
 
 
 class Progress:

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from sim.scenario import load_scenario, shipped_scenarios_dir
+import textwrap
+
+from sim.scenario import ScenarioError, load_scenario, shipped_scenarios_dir
 
 
 def add_parser(sub) -> None:
     """Register the verb."""
     p = sub.add_parser("list", help="list the shipped scenarios")
+    p.add_argument("--lessons", action="store_true", help="also print each scenario's lesson")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     """Print each shipped scenario."""
     for path in sorted(shipped_scenarios_dir().glob("*.yaml")):
-        scenario = load_scenario(path)
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:  # a broken shipped file must not hide the others
+            print(f"{path.stem:<28} (invalid: {exc.problems[0].message})")
+            continue
         first = scenario.description.strip().splitlines()[0] if scenario.description else ""
         print(f"{path.stem:<28} {first}")
+        if args.lessons and scenario.lesson:
+            print(textwrap.fill(" ".join(scenario.lesson.split()), width=96,
+                                initial_indent=" " * 4 + "lesson: ", subsequent_indent=" " * 4))
     return 0

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from sim.cli import UserError
-from sim.cli.common import Progress, add_scenario_args, load
+from sim.cli.common import Progress, add_scenario_args, check_output_dir, load
 
 
 def add_parser(sub) -> None:
@@ -28,6 +28,7 @@ def run(args) -> int:
     """Run and write."""
     from sim.outputs import write_run
     from sim.runner import run_scenario
+    from sim.scenario.budget import check_run_memory
 
     for flag in ("steps", "replicates", "workers"):
         value = getattr(args, flag)
@@ -37,8 +38,8 @@ def run(args) -> int:
         raise UserError(f"--seed must be >= 0, got {args.seed}")
     scenario = load(args)
     out = Path(args.out) if args.out else Path("results") / _slug(scenario.name)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.force:
-        raise UserError(f"{out} exists and is not empty; choose another --out or add --force")
+    check_output_dir(out, args.force)
+    check_run_memory(scenario, args.replicates, args.workers, args.steps, label=args.scenario)
     progress = None if args.quiet or args.json else Progress(f"running {scenario.name}")
     result = run_scenario(
         scenario, replicates=args.replicates, seed=args.seed, workers=args.workers,
@@ -50,7 +51,7 @@ def run(args) -> int:
         raise UserError(f"cannot write results to {out}: {exc.strerror or exc}") from None
     summary = result.summary()
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json.dumps({**summary, "out": str(out)}, indent=2, default=str))
     elif not args.quiet:
         print(format_summary(summary, out))
     return 0

@@ -2,12 +2,18 @@
 
 Only ``yaml.SafeLoader`` is used: no tag can construct Python objects or run code. The YAML is
 composed once into a node tree, so each validation error's field path can be mapped back to the
-line and column where the user wrote it.
+line and column where the user wrote it. Files are refused fast when they are too big, nest too
+deeply or expand (through aliases) to too many nodes, before anything is constructed.
+
+Order of application: the file, then the ``--preset`` chosen from its ``presets:``, then each
+``--set`` override; the result is validated once and every problem is reported together.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import difflib
 import hashlib
 import json
 import re
@@ -18,10 +24,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from sim.scenario.schema import Scenario
+from sim.scenario.budget import describe_customers_limit
+from sim.scenario.schema import CrossFieldError, Scenario, cross_field_problems
 
 MAX_FILE_BYTES = 2_000_000
 MAX_NODES = 200_000
+MAX_DEPTH = 40
+
+Loc = tuple[str | int, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,12 +62,18 @@ class ScenarioError(ValueError):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def load_scenario(source: str | Path | Mapping[str, Any], *, overrides: list[str] | None = None):
+def load_scenario(
+    source: str | Path | Mapping[str, Any],
+    *,
+    overrides: list[str] | None = None,
+    preset: str | None = None,
+) -> Scenario:
     """Load and validate a scenario.
 
     Args:
         source: a YAML file path, the name of a shipped scenario, or an already-parsed mapping.
-        overrides: ``PATH=VALUE`` strings applied before validation (see ``apply_override``).
+        overrides: ``PATH=VALUE`` strings applied last (see ``apply_override``).
+        preset: name of one of the file's ``presets:``, applied before ``overrides``.
 
     Returns:
         A validated ``Scenario``.
@@ -66,26 +82,35 @@ def load_scenario(source: str | Path | Mapping[str, Any], *, overrides: list[str
         ScenarioError: with one readable ``Problem`` per thing wrong.
     """
     if isinstance(source, Mapping):
-        data, marks, label = dict(source), {}, "<scenario>"
+        data, marks, label = copy.deepcopy(dict(source)), {}, "<scenario>"
     else:
         path = resolve_scenario_path(source)
         label = str(source)
-        data, marks = _read_yaml(path, label)
+        data, marks = read_yaml(path, label)
+    overridden: dict[Loc, str] = {}
+    if preset is not None:
+        data = apply_preset(data, preset, label, marks, overridden)
     for text in overrides or []:
         data = apply_override(data, text, label)
-    return validate_scenario(data, label, marks)
+        overridden[_parse_path(text.split("=", 1)[0])] = f"--set {text}"
+    return validate_scenario(data, label, marks, overridden)
 
 
 def resolve_scenario_path(source: str | Path) -> Path:
     """A file path as given, or the path of a shipped scenario of that name."""
     path = Path(source)
-    if path.exists():
+    if path.is_file():
         return path
+    if path.exists():
+        raise ScenarioError([Problem(str(source), None, None, "", "is a folder, not a scenario file")])
     shipped = shipped_scenarios_dir() / f"{source}.yaml"
-    if shipped.exists():
+    if "/" not in str(source) and shipped.is_file():
         return shipped
+    names = [p.stem for p in shipped_scenarios_dir().glob("*.yaml")]
+    hint = _did_you_mean(str(source), names)
     raise ScenarioError(
-        [Problem(str(source), None, None, "", "no such file, and no shipped scenario by that name")]
+        [Problem(str(source), None, None, "",
+                 f"no such file, and no shipped scenario by that name{hint} (see `cvm list`)")]
     )
 
 
@@ -95,19 +120,77 @@ def shipped_scenarios_dir() -> Path:
 
 
 def validate_scenario(
-    data: Any, label: str = "<scenario>", marks: dict[tuple, tuple[int, int]] | None = None
+    data: Any,
+    label: str = "<scenario>",
+    marks: dict[Loc, tuple[int, int]] | None = None,
+    overridden: dict[Loc, str] | None = None,
 ) -> Scenario:
-    """Validate parsed data against the schema, mapping errors to file, line and field."""
+    """Validate parsed data against the schema, mapping every error to file, line and field.
+
+    Field errors and cross-field problems are reported together, sorted by line.
+    """
     marks = marks or {}
     if not isinstance(data, Mapping):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise ScenarioError(
             [Problem(label, 1, 1, "", f"a scenario must be a mapping of keys, this file is {kind}")]
         )
+    located: list[tuple[Loc, str, str]] = []  # (loc, message, error type)
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError([_problem(label, marks, err) for err in exc.errors()]) from None
+        cross_seen = False
+        for err in exc.errors():
+            error = (err.get("ctx") or {}).get("error")
+            if isinstance(error, CrossFieldError):
+                cross_seen = True
+                located += [(loc, msg, "cross") for loc, msg in error.problems]
+            else:
+                located.append(_field_error(err))
+        if not cross_seen:
+            # Field errors stop pydantic before the cross-field checks: run them on the raw data.
+            located += [(loc, msg, "cross") for loc, msg in cross_field_problems(data)]
+    else:
+        located += [(loc, msg, "cross") for loc, msg in strategy_problems(scenario)]
+        if not located:
+            return scenario
+    problems = [_locate(label, marks, overridden or {}, *item) for item in located]
+    raise ScenarioError(_sorted_unique(problems))
+
+
+def strategy_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
+    """Unknown strategy names and parameters, checked against the policy registry."""
+    try:
+        from agents.strategies import base
+    except ImportError:  # pragma: no cover - the agents package is part of the project
+        return []
+    registry = getattr(base, "_REGISTRY", None)
+    if not registry:
+        return []
+    import inspect
+
+    out: list[tuple[Loc, str]] = []
+    known = sorted(registry)
+    for i, firm in enumerate(scenario.firms):
+        kind = firm.strategy.type
+        if kind not in registry:
+            out.append(((("firms", i, "strategy", "type")),
+                        f"unknown strategy {kind!r}{_did_you_mean(kind, known)}; "
+                        f"known: {', '.join(known)}"))
+            continue
+        try:
+            params = inspect.signature(registry[kind]).parameters
+        except (TypeError, ValueError):
+            continue
+        if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            continue
+        for key in firm.strategy.params:
+            if key not in params:
+                takes = ", ".join(params) or "no parameters"
+                out.append((("firms", i, "strategy", key),
+                            f"strategy {kind!r} does not take {key!r}"
+                            f"{_did_you_mean(key, list(params))}; it takes {takes}"))
+    return out
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -116,39 +199,75 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def apply_override(data: dict, text: str, label: str = "--set") -> dict:
+# -- presets and overrides ---------------------------------------------------------------------
+def apply_preset(data: Any, name: str, label: str, marks: dict | None = None,
+                 overridden: dict[Loc, str] | None = None) -> Any:
+    """Apply the file's preset ``name`` (a mapping of dotted paths to values)."""
+    presets = data.get("presets") if isinstance(data, Mapping) else None
+    if not isinstance(presets, Mapping) or name not in presets:
+        available = list(presets) if isinstance(presets, Mapping) else []
+        listing = f"; this file has: {', '.join(map(str, available))}" if available else (
+            "; this file defines no presets")
+        raise ScenarioError([Problem(label, None, None, "presets",
+                                     f"no preset {name!r}{_did_you_mean(name, available)}{listing}")])
+    chosen = presets[name]
+    if not isinstance(chosen, Mapping):
+        line_col = (marks or {}).get(("presets", name))
+        line, col = line_col or (None, None)
+        raise ScenarioError([Problem(label, line, col, f"presets.{name}",
+                                     "a preset must map dotted paths to values")])
+    for path_text, value in chosen.items():
+        data = set_path(data, _parse_path(str(path_text)), value, f"--preset {name}")
+        if overridden is not None:
+            overridden[_parse_path(str(path_text))] = f"--preset {name} ({path_text})"
+    return data
+
+
+def apply_override(data: Any, text: str, label: str = "--set") -> Any:
     """Apply one ``dotted.path=VALUE`` override; VALUE is read as YAML (``8.5``, ``false``)."""
-    if "=" not in text:
-        raise ScenarioError([Problem("--set", None, None, text, "expected PATH=VALUE")])
+    if "=" not in text or not text.split("=", 1)[0].strip():
+        raise ScenarioError([Problem(f"--set {text}", None, None, "",
+                                     "expected PATH=VALUE, e.g. market.customers=2000")])
     path_text, value_text = text.split("=", 1)
     try:
         value = yaml.safe_load(value_text) if value_text.strip() else ""
     except yaml.YAMLError as exc:
-        raise ScenarioError(
-            [Problem("--set", None, None, path_text, f"value is not valid YAML: {exc}")]
-        ) from None
-    keys = [int(k) if re.fullmatch(r"\d+", k) else k for k in path_text.strip().split(".")]
-    data = json.loads(json.dumps(data))  # deep copy of plain data
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError([Problem(f"--set {text}", None, None, path_text.strip(),
+                                     f"value is not valid YAML: {problem}")]) from None
+    return set_path(data, _parse_path(path_text), value, f"--set {text}")
+
+
+def set_path(data: Any, keys: Loc, value: Any, origin: str) -> Any:
+    """A copy of ``data`` with the item at ``keys`` set to ``value`` (mappings created as needed)."""
+    data = copy.deepcopy(data)
     node: Any = data
     for depth, key in enumerate(keys[:-1]):
         nxt = _child(node, key)
         if nxt is None:
-            if isinstance(node, dict) and isinstance(key, str):
+            if isinstance(node, dict) and not isinstance(key, int):
                 nxt = node[key] = {}
             else:
                 where = ".".join(map(str, keys[: depth + 1]))
-                raise ScenarioError([Problem("--set", None, None, where, "no such item")])
+                raise ScenarioError([Problem(origin, None, None, where, "no such item")])
         node = nxt
     last = keys[-1]
     if isinstance(node, list):
         if not isinstance(last, int) or last >= len(node):
-            raise ScenarioError([Problem("--set", None, None, path_text, "no such list item")])
+            where = ".".join(map(str, keys))
+            raise ScenarioError([Problem(origin, None, None, where,
+                                         f"no such list item (the list has {len(node)})")])
         node[last] = value
     elif isinstance(node, dict):
         node[str(last)] = value
     else:
-        raise ScenarioError([Problem("--set", None, None, path_text, "cannot set inside a value")])
+        raise ScenarioError([Problem(origin, None, None, ".".join(map(str, keys)),
+                                     "cannot set inside a single value")])
     return data
+
+
+def _parse_path(text: str) -> Loc:
+    return tuple(int(k) if re.fullmatch(r"\d+", k) else k for k in text.strip().split("."))
 
 
 def _child(node: Any, key: str | int) -> Any:
@@ -159,98 +278,150 @@ def _child(node: Any, key: str | int) -> Any:
     return None
 
 
-def _read_yaml(path: Path, label: str) -> tuple[Any, dict[tuple, tuple[int, int]]]:
+# -- reading YAML safely ---------------------------------------------------------------------
+def read_yaml(path: Path, label: str) -> tuple[Any, dict[Loc, tuple[int, int]]]:
+    """Parse a YAML file safely; returns the data and the (line, column) of every node path."""
+    def fail(message: str, line: int | None = None, col: int | None = None):
+        return ScenarioError([Problem(label, line, col, "", message)])
+
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ScenarioError(
-                [Problem(label, None, None, "", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")]
-            )
+            raise fail(f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
         raw = path.read_bytes()
     except OSError as exc:
-        raise ScenarioError([Problem(label, None, None, "", f"cannot read file: {exc.strerror}")]) from None
+        raise fail(f"cannot read file: {exc.strerror or exc}") from None
+    if b"\x00" in raw:
+        raise fail("not a text file (it contains NUL bytes); a scenario is a YAML text file")
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError([Problem(label, None, None, "", "not a text file (not UTF-8)")]) from None
-    if "\x00" in text:
-        raise ScenarioError([Problem(label, None, None, "", "not a text file (contains NUL bytes)")])
+    except UnicodeDecodeError as exc:
+        raise fail(f"not a UTF-8 text file (byte {exc.start} cannot be decoded)") from None
+    loader = yaml.SafeLoader(text)
     try:
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                return None, {}
-            marks: dict[tuple, tuple[int, int]] = {}
-            _index_marks(node, (), marks, [0])
-            data = loader.construct_document(node)
-        finally:
-            loader.dispose()
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        marks: dict[Loc, tuple[int, int]] = {}
+        duplicates: list[Problem] = []
+        _index_marks(node, (), marks, [0], duplicates, label)
+        if duplicates:
+            raise ScenarioError(duplicates)
+        data = loader.construct_document(node)
+    except yaml.constructor.ConstructorError as exc:
+        line, col = _mark(exc)
+        tag = re.search(r"tag '([^']*)'", str(exc.problem or ""))
+        if tag:
+            shown = tag.group(1).replace("tag:yaml.org,2002:", "!!")
+            raise fail(f"YAML tag {shown!r} is not allowed: a scenario is plain data (mappings, "
+                       "lists, numbers, text) and cannot create objects", line, col) from None
+        raise fail(f"YAML error: {_yaml_text(exc)}", line, col) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        col = mark.column + 1 if mark else None
-        msg = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        raise ScenarioError([Problem(label, line, col, "", f"YAML syntax error: {msg}")]) from None
+        line, col = _mark(exc)
+        raise fail(f"YAML syntax error: {_yaml_text(exc)}", line, col) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(label, None, None, "", f"YAML error: {exc}")]) from None
+        raise fail(f"YAML error: {exc}") from None
+    except RecursionError:
+        raise fail(f"the document nests more than {MAX_DEPTH} levels deep") from None
+    finally:
+        loader.dispose()
     return data, marks
 
 
-def _index_marks(node: yaml.Node, path: tuple, marks: dict, count: list[int]) -> None:
-    """Record (line, column) of every node by its key path; refuse alias bombs."""
+def _mark(exc: yaml.MarkedYAMLError) -> tuple[int | None, int | None]:
+    mark = exc.problem_mark or exc.context_mark
+    return (mark.line + 1, mark.column + 1) if mark else (None, None)
+
+
+def _yaml_text(exc: yaml.MarkedYAMLError) -> str:
+    return " ".join(str(x) for x in (exc.context, exc.problem) if x)
+
+
+def _index_marks(node: yaml.Node, path: Loc, marks: dict, count: list[int],
+                 duplicates: list[Problem], label: str) -> None:
+    """Record (line, column) of every node by its key path; refuse alias bombs and deep nesting."""
     count[0] += 1
     if count[0] > MAX_NODES:
-        raise ScenarioError(
-            [Problem("<yaml>", None, None, "", f"document expands to more than {MAX_NODES} nodes")]
-        )
-    marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        raise ScenarioError([Problem(
+            label, None, None, "",
+            f"the document expands to more than {MAX_NODES:,} values (through aliases or sheer "
+            "size); refused")])
+    if len(path) > MAX_DEPTH:
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        raise ScenarioError([Problem(label, line, col, "",
+                                     f"the document nests more than {MAX_DEPTH} levels deep; refused")])
+    marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue  # a list or mapping used as a key: the constructor reports it
             key = key_node.value
-            marks[path + (key, "<key>")] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            _index_marks(value_node, path + (key,), marks, count)
+            line = key_node.start_mark.line + 1
+            if key in seen and key != "<<":
+                where = ".".join(map(str, path + (key,)))
+                duplicates.append(Problem(label, line, key_node.start_mark.column + 1, where,
+                                          f"key {key!r} appears twice (first on line {seen[key]})"))
+            seen.setdefault(key, line)
+            marks.setdefault(path + (key, "<key>"), (line, key_node.start_mark.column + 1))
+            _index_marks(value_node, path + (key,), marks, count, duplicates, label)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index_marks(item, path + (i,), marks, count)
+            _index_marks(item, path + (i,), marks, count, duplicates, label)
 
 
-def _problem(label: str, marks: dict, err: dict) -> Problem:
-    loc = tuple(str(x) if not isinstance(x, int) else x for x in err["loc"])
+# -- turning pydantic errors into problems -----------------------------------------------------
+def _field_error(err: dict) -> tuple[Loc, str, str]:
+    loc = tuple(x if isinstance(x, int) else str(x) for x in err["loc"])
+    kind = err["type"]
     msg = err["msg"]
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
-    if not loc:
-        # Cross-field checks name their own path at the start of the message.
-        m = re.match(r"^([\w.]+): (.*)$", msg, re.S)
-        if m:
-            loc = tuple(int(p) if p.isdigit() else p for p in m.group(1).split("."))
-            msg = m.group(2)
-    if err["type"] == "extra_forbidden":
-        marks_key = loc + ("<key>",)
-        line_col = marks.get(loc[:-1] + (loc[-1], "<key>")) or marks.get(loc)
-        msg = f"unknown key {loc[-1]!r}{_suggest_key(err, loc)}"
-        del marks_key
+        msg = msg[len("Value error, "):]
+    if kind == "extra_forbidden":
+        msg = f"unknown key {loc[-1]!r}{_suggest_key(loc)}"
+    elif kind == "missing":
+        msg = f"required key {loc[-1]!r} is missing"
+    elif kind in ("finite_number",):
+        msg = "must be a finite number (NaN and infinities are refused)"
+    else:
+        value = err.get("input")
+        if isinstance(value, int | float | str | bool) and not isinstance(value, dict):
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            msg = f"{msg} (got {shown})"
+        if loc == ("market", "customers") and kind == "less_than_equal":
+            msg += "; " + describe_customers_limit(value)
+    return loc, msg, kind
+
+
+def _locate(label: str, marks: dict, overridden: dict[Loc, str], loc: Loc, msg: str,
+            kind: str) -> Problem:
+    path = ".".join(str(x) for x in loc)
+    for cut in range(len(loc), 0, -1):
+        if loc[:cut] in overridden:
+            return Problem(overridden[loc[:cut]], None, None, path, msg)
+    if kind == "missing":
+        line_col = _nearest_mark(marks, loc[:-1])
+    elif kind in ("extra_forbidden", "cross"):
+        line_col = marks.get(loc + ("<key>",)) or _nearest_mark(marks, loc)
     else:
         line_col = _nearest_mark(marks, loc)
-    path = ".".join(str(x) for x in loc)
     line, col = line_col if line_col else (None, None)
     return Problem(label, line, col, path, msg)
 
 
-def _suggest_key(err: dict, loc: tuple) -> str:
-    import difflib
+def _sorted_unique(problems: list[Problem]) -> list[Problem]:
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.line is None, p.line or 0, p.column or 0))
 
-    from sim.scenario import schema
 
-    model = _model_at(schema.Scenario, loc[:-1])
+def _suggest_key(loc: Loc) -> str:
+    model = _model_at(Scenario, loc[:-1])
     if model is None:
         return ""
-    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return _did_you_mean(str(loc[-1]), list(model.model_fields))
 
 
-def _model_at(model: Any, loc: tuple) -> Any:
+def _model_at(model: Any, loc: Loc) -> Any:
     import typing
 
     for part in loc:
@@ -269,8 +440,13 @@ def _model_at(model: Any, loc: tuple) -> Any:
     return model
 
 
-def _nearest_mark(marks: dict, loc: tuple) -> tuple[int, int] | None:
+def _nearest_mark(marks: dict, loc: Loc) -> tuple[int, int] | None:
     for cut in range(len(loc), -1, -1):
         if loc[:cut] in marks:
             return marks[loc[:cut]]
     return None
+
+
+def _did_you_mean(word: str, choices: list[str] | set[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(map(str, choices)), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
