@@ -5,6 +5,7 @@ fixed sequence of phases — the order is part of the model (DESIGN.md §5, docs
 
 1. firms decide            (each firm's strategy, on last step's public figures)
 2. events apply            (entries, exits, scripted changes)
+   programmes                (employees → delivery, quality investment, advertising)
 3. customers perceive      (PUV and PP of every offer they know)
 4. purchase and choice     (multinomial logit over known offers)
 5. experience              (performance vs expectation → satisfaction)
@@ -29,7 +30,7 @@ from agents.customer import Customer, CustomerPopulation
 from agents.firm import Firm
 from agents.strategies import MarketView
 from sim.collect import Recorder
-from sim.mechanisms import accounting, choice, lifecycle, perception, relationships
+from sim.mechanisms import accounting, choice, lifecycle, perception, programmes, relationships
 from sim.scenario import Scenario, load_scenario, validate_scenario
 
 
@@ -82,6 +83,7 @@ class MarketModel(mesa.Model):
         self.last_pp = np.full(self.n_firms, np.nan)
         self.last_puv = np.full(self.n_firms, np.nan)
         self.recorder = Recorder(replicate)
+        programmes.install(self)
 
     # -- the step ----------------------------------------------------------------------------
     def step(self) -> None:
@@ -89,6 +91,7 @@ class MarketModel(mesa.Model):
         self._reset_step_stats()
         self.firms_decide()
         lifecycle.apply_events(self)
+        programmes.run(self)
         perception.perceive(self)
         choice.purchase(self)
         relationships.experience(self)
@@ -105,6 +108,13 @@ class MarketModel(mesa.Model):
             self.step()
             if progress is not None:
                 progress()
+
+    def hand_in(self, firm_name: str, action) -> None:
+        """Hand a decision (an ``Action``) to a ``human`` firm; it applies at the next step."""
+        policy = self.firm_by_name[firm_name].policy
+        if not hasattr(policy, "hand_in"):
+            raise ValueError(f"firm {firm_name!r} is not run by a human (strategy type 'human')")
+        policy.hand_in(action)
 
     def firms_decide(self) -> None:
         """Every active firm's strategy acts on last step's public figures."""

@@ -146,8 +146,16 @@ class Costs(Section):
     fixed: float = Field(0.0, title="Fixed cost per step", ge=0)
 
 
+RELATIONSHIP_LEVELS = ("basic", "reactive", "accountable", "proactive", "partnership")
+PROGRAMME_KEYS = ("internal_marketing", "advertising", "quality_investment", "relationship_level")
+
+
 class Strategy(Section):
-    """A firm's strategy: a policy looked up by ``type``; other keys are its parameters."""
+    """A firm's strategy: a policy looked up by ``type``; other keys are its parameters.
+
+    The registry (``agents.strategies``) checks the type and the parameters here, so an unknown
+    strategy or a bad parameter is a validation error of the scenario, not a crash at run time.
+    """
 
     model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
@@ -162,6 +170,64 @@ class Strategy(Section):
     def params(self) -> dict[str, Any]:
         """The policy's parameters (every key except ``type``)."""
         return dict(self.model_extra or {})
+
+    @model_validator(mode="after")
+    def _known_to_registry(self) -> Strategy:
+        from agents.strategies import check_policy  # the registry lives with the policies
+
+        check_policy(self.type, self.params)
+        return self
+
+
+class Programmes(Section):
+    """A firm's programmes: what it spends each step beyond the cost of its units.
+
+    Spending is money per step; its effect scales with spending per customer of the market, so
+    the same settings mean the same thing in a market of 2,000 or 200,000 customers.
+    """
+
+    internal_marketing: float = Field(
+        0.0,
+        title="Internal marketing",
+        ge=0,
+        description="Spend per step on employees (training, motivation). Raises employee "
+        "satisfaction with diminishing returns; without it satisfaction decays to 0.5. Through "
+        "the service-profit chain it raises delivered service quality and consistency.",
+    )
+    advertising: float = Field(
+        0.0,
+        title="Advertising",
+        ge=0,
+        description="Spend per step on advertising. Builds a decaying advertising stock; the "
+        "stock makes unaware customers aware of the firm, with diminishing returns.",
+    )
+    quality_investment: dict[str, float] = Field(
+        default_factory=dict,
+        title="Quality investment",
+        description="Spend per step per value dimension. Raises that attribute level after a "
+        "lag, with diminishing returns; higher levels also raise the unit cost.",
+    )
+    relationship_level: Literal[RELATIONSHIP_LEVELS] | None = Field(  # type: ignore[valid-type]
+        None,
+        title="Relationship level",
+        description="basic | reactive | accountable | proactive | partnership: complaint "
+        "capture, bonds, learning speed and contact rise with the level, and so does the cost "
+        "per customer. Unset: the defaults (complaint accessibility 0.5, light bonds) at no cost.",
+    )
+    relationship_cost: float | None = Field(
+        None,
+        title="Relationship cost per customer",
+        ge=0,
+        description="Override of the level's cost per customer and step.",
+    )
+
+    @field_validator("quality_investment")
+    @classmethod
+    def _spend_non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        for dim, spend in value.items():
+            if not math.isfinite(spend) or spend < 0:
+                raise ValueError(f"spend on {dim!r} must be a finite number >= 0, got {spend}")
+        return value
 
 
 class Firm(Section):
@@ -193,6 +259,26 @@ class Firm(Section):
     enter_at: int = Field(
         0, title="Entry step", ge=0, description="Step at which the firm enters the market."
     )
+    programmes: Programmes = Field(default_factory=Programmes, title="Programmes")
+    employee_satisfaction: float = Field(
+        0.5,
+        title="Employee satisfaction",
+        ge=0,
+        le=1,
+        description="Starting employee satisfaction (0.5 is neutral: delivered quality 1.0).",
+    )
+    exit_cash: float = Field(
+        0.0,
+        title="Exit threshold",
+        description="Cash below which the firm is in distress.",
+    )
+    exit_after: int | None = Field(
+        4,
+        title="Steps in distress before exit",
+        ge=1,
+        description="The firm leaves the market after this many consecutive steps with cash "
+        "below the threshold; its customers return to the market. Null: never exits.",
+    )
 
     @field_validator("attributes")
     @classmethod
@@ -203,14 +289,175 @@ class Firm(Section):
         return value
 
 
+EVENT_TYPES = (
+    "change",
+    "service_failure",
+    "entry",
+    "exit",
+    "cost_shock",
+    "expectation_shock",
+    "segment_shift",
+    "market_size",
+)
+# Which fields each event type needs (beyond ``at``) and which it may take.
+_EVENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "change": (("firm", "set"), ()),
+    "service_failure": (("firm", "severity"), ("duration",)),
+    "entry": (("firm",), ()),
+    "exit": (("firm",), ()),
+    "cost_shock": ((), ("firm", "factor", "add", "fixed_factor")),
+    "expectation_shock": ((), ("segment", "delta", "reference_price_factor")),
+    "segment_shift": (("segment",), ("weights", "price_sensitivity_factor")),
+    "market_size": (("factor",), ()),
+}
+_EVENT_OPTIONAL_FIELDS = ("firm", "set", "severity", "duration", "factor", "add", "fixed_factor",
+                          "segment", "delta", "reference_price_factor", "weights",
+                          "price_sensitivity_factor")
+
+
+class Change(Section):
+    """What a ``change`` event sets on a firm's offer (fields left out stay as they are)."""
+
+    price: float | None = Field(None, title="Price", gt=0, le=1e9)
+    attributes: dict[str, float] | None = Field(None, title="Attribute levels")
+    nonmonetary_cost: float | None = Field(None, title="Non-monetary cost", ge=0, le=5)
+    programmes: dict[str, Any] | None = Field(
+        None, title="Programmes", description="Programme settings, as in a firm's programmes."
+    )
+
+    @field_validator("attributes")
+    @classmethod
+    def _levels_in_unit_interval(cls, value):
+        for dim, level in (value or {}).items():
+            if not math.isfinite(level) or not 0.0 <= level <= 1.0:
+                raise ValueError(f"level of {dim!r} must lie in [0, 1], got {level}")
+        return value
+
+    @field_validator("programmes")
+    @classmethod
+    def _programmes_valid(cls, value):
+        if value is not None:
+            Programmes.model_validate(value)
+        return value
+
+
 class Event(Section):
-    """A change to the world at a given step."""
+    """A change to the world at a given step; ``type`` says which (default ``change``).
+
+    - ``change``: set a firm's price, attributes, non-monetary cost or programmes (``set``).
+    - ``service_failure``: the firm's delivered quality drops by ``severity`` for ``duration``.
+    - ``entry`` / ``exit``: the firm enters (with no customers) or leaves (its customers return
+      to the market).
+    - ``cost_shock``: base unit cost × ``factor`` + ``add`` (one firm, or all when no firm);
+      fixed cost × ``fixed_factor``.
+    - ``expectation_shock``: customers' expected quality rises by ``delta`` and/or their
+      reference price is multiplied by ``reference_price_factor`` (one segment or all).
+    - ``segment_shift``: a segment's value weights change to ``weights``; its price sensitivity
+      is multiplied by ``price_sensitivity_factor``.
+    - ``market_size``: market volume × ``factor`` (growth > 1, shrinkage < 1).
+    """
 
     at: int = Field(title="Step", ge=0)
+    type: Literal[EVENT_TYPES] = Field("change", title="Event type")  # type: ignore[valid-type]
     firm: str | None = Field(None, title="Firm")
-    set: dict[str, Any] | None = Field(
+    set: Change | None = Field(
         None, title="Set", description="Offer fields to set: price, attributes, ..."
     )
+    severity: float | None = Field(
+        None, title="Severity", gt=0, le=1, description="Fractional drop in delivered quality."
+    )
+    duration: int = Field(1, title="Duration", ge=1, description="Steps a failure lasts.")
+    factor: float | None = Field(None, title="Factor", gt=0, le=1000)
+    add: float | None = Field(None, title="Added unit cost")
+    fixed_factor: float | None = Field(None, title="Fixed-cost factor", ge=0, le=1000)
+    segment: str | None = Field(None, title="Segment")
+    delta: float | None = Field(None, title="Expectation shift", ge=-5, le=5)
+    reference_price_factor: float | None = Field(
+        None, title="Reference-price factor", gt=0, le=100
+    )
+    weights: dict[str, float] | None = Field(None, title="New value weights")
+    price_sensitivity_factor: float | None = Field(
+        None, title="Price-sensitivity factor", gt=0, le=100
+    )
+
+    @model_validator(mode="after")
+    def _fields_fit_type(self) -> Event:
+        required, optional = _EVENT_FIELDS[self.type]
+        given = {f for f in _EVENT_OPTIONAL_FIELDS if f in self.model_fields_set}
+        missing = [f for f in required if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"{_article(self.type)} {self.type} event needs {', '.join(missing)}")
+        stray = sorted(given - set(required) - set(optional))
+        if stray:
+            raise ValueError(
+                f"{_article(self.type)} {self.type} event does not take {', '.join(stray)}"
+                f" (it takes {', '.join(required + optional)})"
+            )
+        if self.type == "cost_shock" and self.factor is None and self.add is None and (
+            self.fixed_factor is None
+        ):
+            raise ValueError("a cost_shock event needs factor, add or fixed_factor")
+        if self.type == "expectation_shock" and self.delta is None and (
+            self.reference_price_factor is None
+        ):
+            raise ValueError("an expectation_shock event needs delta or reference_price_factor")
+        for dim, w in (self.weights or {}).items():
+            if not math.isfinite(w) or w < 0:
+                raise ValueError(f"weight of {dim!r} must be a finite number >= 0, got {w}")
+        return self
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
+def event_problems(data: dict) -> list[tuple[tuple[str | int, ...], str]]:
+    """Cross-field problems of the events on raw scenario data (see ``cross_field_problems``).
+
+    Events must name existing segments and dimensions (firms are checked with the other
+    cross-field checks), and entry events must leave at least one firm present at step 0.
+    """
+    market = data.get("market") if isinstance(data.get("market"), dict) else {}
+    dims = market.get("dimensions") if isinstance(market.get("dimensions"), list) else None
+    segments = [s.get("name") for s in _items(market.get("segments")).values()]
+    firms = _items(data.get("firms"))
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    entry_at = {f.get("name"): f.get("enter_at", 0) for f in firms.values()}
+    for i, event in _items(data.get("events")).items():
+        segment = event.get("segment")
+        if isinstance(segment, str) and segment not in segments:
+            out.append((("events", i, "segment"), f"unknown segment {segment!r}"
+                        f"{_did_you_mean(segment, [s for s in segments if isinstance(s, str)])}"))
+        change = event.get("set") if isinstance(event.get("set"), dict) else {}
+        for key, values in ((("weights",), event.get("weights")),
+                            (("set", "attributes"), change.get("attributes"))):
+            for dim in values if isinstance(values, dict) and dims is not None else ():
+                if dim not in dims:
+                    out.append(((("events", i, *key, dim)), f"unknown dimension {dim!r}"
+                                f"{_did_you_mean(str(dim), dims)}; declared: {', '.join(dims)}"))
+        if event.get("type") == "entry" and event.get("firm") in entry_at:
+            entry_at[event["firm"]] = event.get("at")
+    if entry_at and not any(e == 0 for e in entry_at.values()) and any(
+        isinstance(e, dict) and e.get("type") == "entry" for e in data.get("events") or []
+    ):
+        out.append((("events",), "with these entry events no firm is present at step 0"))
+    for i, firm in firms.items():
+        progs = firm.get("programmes") if isinstance(firm.get("programmes"), dict) else {}
+        spend = progs.get("quality_investment")
+        for dim in spend if isinstance(spend, dict) and dims is not None else ():
+            if dim not in dims:
+                out.append(((("firms", i, "programmes", "quality_investment", dim)),
+                            f"unknown dimension {dim!r}{_did_you_mean(str(dim), dims)}"))
+    return out
+
+
+def entry_steps(scenario: Scenario) -> dict[str, int]:
+    """Step at which each firm enters: its ``enter_at``, or the step of its ``entry`` event."""
+    steps = {f.name: f.enter_at for f in scenario.firms}
+    for event in scenario.events:
+        if event.type == "entry":
+            steps[event.firm] = event.at
+    return steps
 
 
 class Mechanisms(Section):
@@ -318,6 +565,7 @@ def cross_field_problems(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
                 (("events", i, "firm"), f"unknown firm {firm!r}{_did_you_mean(firm, names)}; "
                  f"firms: {', '.join(names)}")
             )
+    out += event_problems(data)
     return out
 
 
