@@ -1,0 +1,44 @@
+"""Scenario editor: edit YAML, see every problem with its line and field, download the file."""
+
+import streamlit as st
+
+from dashboard import scenarios, views
+
+st.title("Scenario editor")
+st.caption("Edit a scenario as YAML. It is checked as you go, exactly as `cvm validate` checks "
+           "a file; a valid scenario can be downloaded or opened in Explore, Play and Compare.")
+
+files = scenarios.shipped()
+c1, c2 = st.columns([2, 1])
+with c1:
+    start = st.selectbox("Start from", ["(keep my text)", *files], key="editor_start",
+                         format_func=lambda s: s if s not in files else scenarios.shipped_title(files[s]))
+with c2:
+    upload = st.file_uploader("…or upload a YAML file", type=["yaml", "yml"], key="editor_upload")
+
+if upload is not None and st.session_state.get("editor_loaded") != upload.file_id:
+    try:
+        st.session_state[views.EDITOR_KEY] = upload.getvalue().decode("utf-8")
+    except UnicodeDecodeError:
+        st.error(f"{upload.name}: not a text file (not UTF-8).")
+    st.session_state["editor_loaded"] = upload.file_id
+elif start in files and st.session_state.get("editor_loaded") != start:
+    st.session_state[views.EDITOR_KEY] = files[start].read_text(encoding="utf-8")
+    st.session_state["editor_loaded"] = start
+elif views.EDITOR_KEY not in st.session_state and files:
+    first = next(iter(files))
+    st.session_state[views.EDITOR_KEY] = files[first].read_text(encoding="utf-8")
+
+text = st.text_area("Scenario (YAML)", key=views.EDITOR_KEY, height=520,
+                    help="Keys and their meaning: `cvm schema`, or the field help in Explore.")
+name = st.text_input("File name", value="my_scenario.yaml", key="editor_filename")
+scenario, problems = scenarios.parse_text(text, name)
+if problems:
+    views.show_problems(problems, f"{len(problems)} problem(s) in {name}")
+else:
+    st.success(f"Valid: **{scenario.name}**, {len(scenario.firms)} firms, "
+               f"{len(scenario.market.segments)} segments, {scenario.market.customers:,} "
+               f"customers, {scenario.steps} steps. Choose *From the scenario editor* on the "
+               "Explore, Play or Compare page to run it.")
+st.download_button("Download YAML", data=text, file_name=name, mime="application/x-yaml",
+                   key="editor_download", on_click="ignore", disabled=not text.strip())

@@ -1,0 +1,99 @@
+"""Play and intervene: step the market, move a firm's offer by hand, undo to an earlier step."""
+
+import streamlit as st
+
+from dashboard import charts, scenarios, tables, views
+from dashboard.play import PlaySession, with_human_firms
+
+st.title("Play and intervene")
+st.caption("Step the market period by period, change a firm's offer by hand and watch customers "
+           "respond. Undo rebuilds any earlier step exactly from the seed and your moves.")
+
+scenario, label = views.scenario_source("play")
+session: PlaySession | None = st.session_state.get("play_session")
+
+if scenario is not None:
+    with st.form("play_setup"):
+        c1, c2, c3 = st.columns([2, 1, 1])
+        mine = c1.multiselect("Firms you control", [f.name for f in scenario.firms],
+                              default=[scenario.firms[0].name], key="play_mine",
+                              help="They hold their offer unless you move them (the `human` "
+                              "strategy); the other firms follow their scenario strategies.")
+        customers = c2.number_input(
+            scenarios.field_spec("market.customers").label, 100, 1_000_000,
+            min(scenario.market.customers, 3000), step=500, key="play_customers",
+            help=scenarios.field_spec("market.customers").help or None)
+        seed = c3.number_input(scenarios.field_spec("seed").label, 0, 2**31 - 1,
+                               int(scenario.seed), key="play_seed")
+        start = st.form_submit_button("Start a new game", type="primary")
+    if start or session is None:
+        data = scenario.model_dump(mode="json")
+        data["market"]["customers"] = int(customers)
+        sized, problems = scenarios.validate_data(data, label)
+        if problems:
+            views.show_problems(problems, "Cannot start")
+        else:
+            session = PlaySession(with_human_firms(sized, mine), seed=int(seed))
+            st.session_state["play_session"] = session
+
+if session is not None:
+    st.markdown(f"**{session.scenario.name}**, seed {session.seed}: **{session.step} steps** "
+                f"played of {session.scenario.steps} planned.")
+    b1, b2, b3, b4 = st.columns(4)
+    if b1.button("Step 1", key="play_step1"):
+        session.advance(1)
+    if b2.button("Step 5", key="play_step5"):
+        session.advance(5)
+    if b3.button("To the planned end", key="play_end",
+                 disabled=session.step >= session.scenario.steps):
+        session.advance(session.scenario.steps - session.step)
+    with b4.popover("Undo", disabled=session.step == 0):
+        back = st.number_input("Back to step", 0, max(session.step, 0), max(session.step - 1, 0),
+                               key="play_undo_step")
+        if st.button("Undo to this step", key="play_undo"):
+            session.undo_to(int(back))
+
+    with st.expander("Move a firm's offer", expanded=True):
+        firm = st.selectbox("Firm", session.firm_names, key="play_firm")
+        offer = session.offer(firm)
+        cols = st.columns(1 + len(offer["attributes"]))
+        price = cols[0].number_input(scenarios.field_spec("firms.0.price").label,
+                                     min_value=0.01, value=offer["price"], step=0.1,
+                                     key=f"play_price_{firm}_{session.step}")
+        levels = {}
+        for i, (dim, level) in enumerate(offer["attributes"].items(), start=1):
+            levels[dim] = cols[i].slider(dim, 0.0, 1.0, float(level), 0.01,
+                                         key=f"play_level_{firm}_{dim}_{session.step}")
+        programmes = {}
+        for name, value in offer["programmes"].items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                programmes[name] = st.number_input(name, value=float(value),
+                                                   key=f"play_prog_{firm}_{name}_{session.step}")
+        if st.button("Hand in this move", key="play_move", type="primary"):
+            changed = {d: v for d, v in levels.items() if abs(v - offer["attributes"][d]) > 1e-9}
+            progs = {n: v for n, v in programmes.items() if v != offer["programmes"].get(n)}
+            new_price = price if abs(price - offer["price"]) > 1e-9 else None
+            if new_price is None and not changed and not progs:
+                st.info("Nothing changed: move a price, level or programme first.")
+            else:
+                session.move(firm, new_price, changed or None, progs or None)
+                st.success(f"{firm}'s move is handed in; it takes effect in step {session.step + 1}.")
+        if not session.moves_table().empty:
+            st.dataframe(session.moves_table(), hide_index=True, key="play_moves")
+
+    firms = session.firms_frame()
+    if firms.empty:
+        st.info("Press **Step 1** to play the first period.")
+    else:
+        order = tables.firm_order(firms)
+        segs = scenarios.segment_lines(session.scenario)
+        numbers = tables.key_numbers(firms)
+        views.chart_and_numbers(charts.matrix_chart(firms, None, segs, order),
+                                numbers[[c for c in ("firm", "share", "position", "profit")
+                                         if c in numbers.columns]], "play_matrix", "play_matrix")
+        views.chart_and_numbers(charts.share_chart(firms, order),
+                                numbers[["firm", "share", "change (pts)"]], "play_share", "play_share")
+        money = charts.metrics_chart(firms, ["profit", "cash"], "Profit per step and cash", order)
+        if money is not None:
+            views.chart_and_numbers(money, tables.metric_numbers(firms, ["profit", "cash"]),
+                                    "play_money", "play_money")

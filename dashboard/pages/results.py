@@ -1,0 +1,49 @@
+"""Results: open a folder written by ``cvm run`` or ``cvm sweep`` and browse it."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import charts, tables, views
+from dashboard.runs import find_run_dirs, read_run_dir
+
+st.title("Results")
+st.caption("Open a run folder written by `cvm run` (firms.csv, segments.csv, summary.json) or "
+           "`cvm sweep` (sweep.csv) and browse it with the same charts as Explore.")
+
+root = st.text_input("Folder to search for runs", value="results",
+                     help="A run folder itself, or a folder containing run folders.")
+found = find_run_dirs(root)
+typed = st.text_input("…or the path of one run folder", value="", key="results_path")
+choice = typed.strip() or (st.selectbox("Run folder", [str(p) for p in found], key="results_pick")
+                           if found else "")
+if not choice:
+    st.info(f"No run folders found under `{root}`. Write one with "
+            "`cvm run baseline --out results/baseline`.")
+else:
+    run, sweep, problems = read_run_dir(Path(choice))
+    for problem in problems:
+        st.warning(problem)
+    if run is not None:
+        summary = run.provenance
+        if summary:
+            st.markdown(f"**{summary.get('scenario', '')}** · seed {summary.get('seed', '?')} · "
+                        f"{summary.get('replicates', '?')} replicate(s) · "
+                        f"{summary.get('steps', '?')} steps")
+        views.render_run(run, "results")
+    if sweep is not None and not sweep.empty:
+        st.subheader("Sweep")
+        numeric = [c for c in sweep.columns if c not in ("firm", "replicate", "step")]
+        metrics = [c for c in ("share", "profit", "loyalty", "cash", "satisfaction")
+                   if c in sweep.columns]
+        params = [c for c in numeric if c not in tables.CLOCK_NAMES and c not in metrics
+                  and sweep[c].nunique() > 1 and c not in ("combination", "clock_position")]
+        if not params or not metrics:
+            st.dataframe(sweep, hide_index=True)
+        else:
+            c1, c2 = st.columns(2)
+            param = c1.selectbox("Swept parameter", params, key="sweep_param")
+            metric = c2.selectbox("Metric", metrics, key="sweep_metric")
+            chart = charts.sweep_chart(sweep, param, metric)
+            numbers = tables.bands(sweep, metric, by=(param, "firm"))
+            views.chart_and_numbers(chart, numbers, "sweep", f"sweep_{metric}")

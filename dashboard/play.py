@@ -1,0 +1,152 @@
+"""Step a market by hand, move firms' offers mid-run, and undo — without Streamlit.
+
+A ``PlaySession`` owns one ``MarketModel``. Every hand move is recorded with the step at which
+it was made, so any earlier state can be rebuilt exactly: a fresh model from the same scenario
+and seed, stepped again with the same moves handed in at the same steps ("replay"). One seed
+plus the decisions is the whole state; nothing else needs saving.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pandas as pd
+
+from agents.strategies import Action
+from sim.model import MarketModel
+from sim.scenario import Scenario, load_scenario
+
+
+@dataclasses.dataclass(frozen=True)
+class Move:
+    """A hand move: handed in after ``at`` steps, so it shapes step ``at + 1`` onwards."""
+
+    at: int
+    firm: str
+    price: float | None = None
+    attributes: dict[str, float] | None = None
+    programmes: dict[str, Any] | None = None
+
+    def action(self) -> Action:
+        """The move as a strategy ``Action``."""
+        return Action(price=self.price, attributes=self.attributes, programmes=self.programmes)
+
+
+def strategy_names() -> list[str]:
+    """Registered strategy names (``human`` among them once the firms work has landed)."""
+    from agents.strategies import names
+
+    return names()
+
+
+def with_human_firms(scenario: Scenario, firms: list[str]) -> Scenario:
+    """The scenario with the named firms switched to the ``human`` strategy (when available)."""
+    if not firms or "human" not in strategy_names():
+        return scenario
+    data = scenario.model_dump(mode="json")
+    for firm in data["firms"]:
+        if firm["name"] in firms:
+            firm["strategy"] = {"type": "human"}
+    return load_scenario(data)
+
+
+def hand_in(model: MarketModel, firm_name: str, action: Action) -> str:
+    """Give a firm a decision, the way the model supports best; returns how it was applied.
+
+    Prefers ``model.hand_in`` (the human strategy applies it in the next decide phase), then the
+    firm's ``policy.hand_in``; otherwise the offer is changed at once with ``firm.apply``.
+    """
+    if hasattr(model, "hand_in"):
+        model.hand_in(firm_name, action)
+        return "queued"
+    firm = model.firm_by_name[firm_name]
+    if hasattr(firm.policy, "hand_in"):
+        firm.policy.hand_in(action)
+        return "queued"
+    firm.apply(action)
+    return "applied"
+
+
+class PlaySession:
+    """A market stepped by hand, with hand moves and undo by replay.
+
+    Args:
+        scenario: a validated scenario (or path, name, mapping).
+        seed: the seed (default the scenario's).
+    """
+
+    def __init__(self, scenario: Scenario | str | dict, seed: int | None = None):
+        self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.seed = self.scenario.seed if seed is None else int(seed)
+        self.moves: list[Move] = []
+        self.model = MarketModel(self.scenario, seed=self.seed)
+
+    @property
+    def step(self) -> int:
+        """Steps played so far."""
+        return int(self.model.steps)
+
+    @property
+    def firm_names(self) -> list[str]:
+        """Names of every firm in the scenario."""
+        return [f.name for f in self.model.firms]
+
+    def advance(self, n: int = 1) -> None:
+        """Play ``n`` more steps."""
+        for _ in range(max(int(n), 0)):
+            self.model.step()
+
+    def move(self, firm: str, price: float | None = None, attributes: dict | None = None,
+             programmes: dict | None = None) -> Move:
+        """Hand in a move for ``firm`` now; it is recorded for replay.
+
+        Raises:
+            KeyError: no firm of that name.
+        """
+        if firm not in self.model.firm_by_name:
+            raise KeyError(f"no firm named {firm!r}")
+        mv = Move(self.step, firm, price, attributes or None, programmes or None)
+        hand_in(self.model, firm, mv.action())
+        self.moves.append(mv)
+        return mv
+
+    def undo_to(self, step: int) -> None:
+        """Go back to the state after ``step`` steps, forgetting moves made at or after it."""
+        step = max(0, min(int(step), self.step))
+        kept = [m for m in self.moves if m.at < step]
+        self.model = MarketModel(self.scenario, seed=self.seed)
+        self.moves = []
+        by_step: dict[int, list[Move]] = {}
+        for m in kept:
+            by_step.setdefault(m.at, []).append(m)
+        while self.step < step:
+            for m in by_step.get(self.step, []):
+                hand_in(self.model, m.firm, m.action())
+                self.moves.append(m)
+            self.model.step()
+
+    def firms_frame(self) -> pd.DataFrame:
+        """The firms table so far."""
+        return self.model.firms_frame()
+
+    def segments_frame(self) -> pd.DataFrame:
+        """The segments table so far."""
+        return self.model.segments_frame()
+
+    def offer(self, firm: str) -> dict[str, Any]:
+        """A firm's current price, attribute levels and (if it has any) programmes."""
+        f = self.model.firm_by_name[firm]
+        programmes = getattr(f, "programmes", None)
+        return {
+            "price": float(f.price),
+            "attributes": f.attributes(),
+            "programmes": dict(programmes) if isinstance(programmes, dict) else {},
+        }
+
+    def moves_table(self) -> pd.DataFrame:
+        """The recorded moves as a table (one row per move)."""
+        rows = [{"after step": m.at, "firm": m.firm, "price": m.price,
+                 "attributes": m.attributes or {}, "programmes": m.programmes or {}}
+                for m in self.moves]
+        return pd.DataFrame(rows, columns=["after step", "firm", "price", "attributes", "programmes"])
