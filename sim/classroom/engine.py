@@ -1,10 +1,10 @@
 """Replaying a game: scenario + seed + decisions → the market, deterministically.
 
 Round *k* covers steps ``(k-1)·P + 1 … k·P`` (``P`` periods per round). A team's decision for
-round *k* takes effect at the round's first step as a scenario event (phase 2 of the step, after
+round *k* takes effect at the round's first step as a scenario ``change`` event (phase 2 of the step, after
 the computer rivals have decided on last period's public figures), so decisions are simultaneous
 and the game equals ``run_scenario`` of the scenario with those events added, replicate 0 of the
-game's seed. Programmes go to the firm's ``human`` policy when it has one (``hand_in``).
+game's seed. Team firms run the ``human`` strategy, which holds between decisions.
 
 Market research is answered from the model at the end of its round with its own random stream,
 so buying research never changes the market.
@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from agents.strategies import Action
 from sim.classroom.settings import Decision, ResearchOrder, ResearchPrices
 from sim.model import MarketModel
 from sim.runner import replicate_seeds
@@ -108,27 +107,28 @@ def replay(
 
 
 def decision_event(firm_name: str, decision: Decision, step: int) -> Event | None:
-    """The scenario event that puts a decision's price and attributes into effect."""
+    """The scenario ``change`` event that puts a decision into effect at ``step``."""
     changes: dict[str, Any] = {}
     if decision.price is not None:
         changes["price"] = decision.price
     if decision.attributes:
         changes["attributes"] = dict(decision.attributes)
+    programmes = {f: getattr(decision, f) for f in PROGRAMME_FIELDS
+                  if getattr(decision, f) is not None}
+    if programmes:
+        changes["programmes"] = programmes
     return Event(at=step, firm=firm_name, set=changes) if changes else None
 
 
 def hand_in(model: MarketModel, firm, decision: Decision, step: int) -> None:
-    """Put a team's decision into the model for the round starting at ``step``."""
+    """Put a team's decision into the model for the round starting at ``step``.
+
+    It joins the step's scenario events (after the scenario's own), so it takes effect after
+    every computer rival has decided on last period's figures: decisions are simultaneous.
+    """
     event = decision_event(firm.name, decision, step)
     if event is not None:
         model.events_at.setdefault(step, []).append(event)
-    programmes = {f: getattr(decision, f) for f in PROGRAMME_FIELDS if getattr(decision, f) is not None}
-    if programmes:
-        action = Action(programmes=programmes)
-        if hasattr(firm.policy, "hand_in"):
-            firm.policy.hand_in(action)
-        else:
-            firm.apply(action)
 
 
 def capture(model: MarketModel, initial: bool = False) -> RoundState:
