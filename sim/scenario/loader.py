@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime
 import difflib
 import hashlib
 import json
@@ -147,6 +148,7 @@ def validate_scenario(
                 located += [(loc, msg, "cross") for loc, msg in error.problems]
             else:
                 located.append(_field_error(err))
+        located = _drop_missing_explained_by_typos(located)
         if not cross_seen:
             # Field errors stop pydantic before the cross-field checks: run them on the raw data.
             located += [(loc, msg, "cross") for loc, msg in cross_field_problems(data)]
@@ -318,7 +320,8 @@ def read_yaml(path: Path, label: str) -> tuple[Any, dict[Loc, tuple[int, int]]]:
         raise fail(f"YAML error: {_yaml_text(exc)}", line, col) from None
     except yaml.MarkedYAMLError as exc:
         line, col = _mark(exc)
-        raise fail(f"YAML syntax error: {_yaml_text(exc)}", line, col) from None
+        hint = " (indent YAML with spaces, not tabs)" if "'\\t'" in _yaml_text(exc) else ""
+        raise fail(f"YAML syntax error: {_yaml_text(exc)}{hint}", line, col) from None
     except yaml.YAMLError as exc:
         raise fail(f"YAML error: {exc}") from None
     except RecursionError:
@@ -384,13 +387,24 @@ def _field_error(err: dict) -> tuple[Loc, str, str]:
     elif kind in ("finite_number",):
         msg = "must be a finite number (NaN and infinities are refused)"
     else:
+        msg = msg[:1].lower() + msg[1:]
         value = err.get("input")
-        if isinstance(value, int | float | str | bool) and not isinstance(value, dict):
+        if isinstance(value, datetime.date):
+            msg = f"{msg} (got the date {value.isoformat()}; quote it to make it text)"
+        elif isinstance(value, int | float | str | bool):
             shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
             msg = f"{msg} (got {shown})"
         if loc == ("market", "customers") and kind == "less_than_equal":
             msg += "; " + describe_customers_limit(value)
     return loc, msg, kind
+
+
+def _drop_missing_explained_by_typos(located: list[tuple[Loc, str, str]]):
+    """A misspelt required key shows as 'unknown' and 'missing': keep only the first."""
+    typos = {(loc[:-1], msg.split("(did you mean ")[1].split("?")[0].strip("'"))
+             for loc, msg, kind in located if kind == "extra_forbidden" and "(did you mean" in msg}
+    return [item for item in located
+            if not (item[2] == "missing" and (item[0][:-1], str(item[0][-1])) in typos)]
 
 
 def _locate(label: str, marks: dict, overridden: dict[Loc, str], loc: Loc, msg: str,
