@@ -1,0 +1,79 @@
+"""``cvm sensitivity``: rank which parameters drive a firm's outcome (Morris or Sobol, SALib)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sim.cli import UserError
+from sim.cli.common import Progress, add_scenario_args, load
+
+
+def add_parser(sub) -> None:
+    """Register the verb."""
+    p = sub.add_parser("sensitivity", help="rank the parameters that drive a firm's outcome")
+    add_scenario_args(p)
+    p.add_argument("--param", dest="params", action="append", default=[], metavar="PATH=LOW:HIGH",
+                   help="a parameter and its range, e.g. firms.0.price=8:12 (repeat)")
+    p.add_argument("--method", choices=("morris", "sobol"), default="morris",
+                   help="morris (screening, cheap) or sobol (variance shares)")
+    p.add_argument("--samples", type=int, default=8,
+                   help="Morris trajectories or Sobol base samples (power of 2)")
+    p.add_argument("--output", default="share",
+                   help="firms-table column analysed: share, profit, loyalty, ...")
+    p.add_argument("--firm", default=None, help="firm analysed (default the first)")
+    p.add_argument("--replicates", type=int, default=1, help="replicates per sample point")
+    p.add_argument("--seed", type=int, default=None, help="master seed shared by every run")
+    p.add_argument("--steps", type=int, default=None, help="periods per run")
+    p.add_argument("--workers", type=int, default=1, help="worker processes per run")
+    p.add_argument("--out", default=None,
+                   help="folder for sensitivity.csv, samples.csv and sensitivity.json")
+    p.add_argument("--force", action="store_true", help="replace files in --out")
+    p.add_argument("--json", action="store_true", help="print the ranking as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """Analyse, print the ranking, write the tables."""
+    from sim.sensitivity import describe, sensitivity
+
+    for flag in ("samples", "replicates", "workers", "steps"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            raise UserError(f"--{flag} must be at least 1, got {value}")
+    if args.seed is not None and args.seed < 0:
+        raise UserError(f"--seed must be >= 0, got {args.seed}")
+    out = Path(args.out) if args.out else None
+    if out is not None and (out / "sensitivity.csv").exists() and not args.force:
+        raise UserError(f"{out}/sensitivity.csv exists; choose another --out or add --force")
+    scenario = load(args)
+    progress = None if args.json else Progress(f"sensitivity of {scenario.name}")
+    result = sensitivity(
+        scenario, args.params, method=args.method, samples=args.samples, output=args.output,
+        firm=args.firm, replicates=args.replicates, seed=args.seed, steps=args.steps,
+        workers=args.workers, progress=progress,
+    )
+    if out is not None:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            result.table.to_csv(out / "sensitivity.csv", index=False)
+            result.samples.to_csv(out / "samples.csv", index=False)
+            (out / "sensitivity.json").write_text(json.dumps(_summary(result), indent=2) + "\n")
+        except OSError as exc:
+            raise UserError(f"cannot write to {out}: {exc.strerror or exc}") from None
+    if args.json:
+        print(json.dumps(_summary(result), indent=2))
+    else:
+        print(describe(result))
+        if out is not None:
+            print(f"written to {out}/ (sensitivity.csv, samples.csv, sensitivity.json)")
+    return 0
+
+
+def _summary(result) -> dict:
+    return {
+        "method": result.method, "output": result.output, "firm": result.firm,
+        "runs": result.runs,
+        "ranking": result.table[["rank", "parameter", "index", "value", "low", "high"]]
+        .to_dict(orient="records"),
+    }
