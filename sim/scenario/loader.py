@@ -251,7 +251,9 @@ def set_path(data: Any, keys: Loc, value: Any, origin: str) -> Any:
                 nxt = node[key] = {}
             else:
                 where = ".".join(map(str, keys[: depth + 1]))
-                raise ScenarioError([Problem(origin, None, None, where, "no such item")])
+                why = (f"no such list item (the list has {len(node)})" if isinstance(node, list)
+                       else "no such item")
+                raise ScenarioError([Problem(origin, None, None, where, why)])
         node = nxt
     last = keys[-1]
     if isinstance(node, list):

@@ -1,0 +1,167 @@
+"""The ``cvm`` verbs end to end (in-process): flags, overrides, presets, outputs, refusals."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.scenarios_cli.conftest import HERE
+
+TINY = HERE / "tiny.yaml"
+FAST = ("--preset", "smaller")
+
+
+def test_validate_ok(cvm):
+    result = cvm("validate", TINY)
+    assert (result.code, result.out, result.err) == (0, "ok\n", "")
+
+
+def test_validate_json_lists_problems(cvm):
+    result = cvm("validate", TINY, "--set", "firms.0.price=-2", "--json")
+    assert result.code == 2
+    report = json.loads(result.out)
+    assert report["ok"] is False
+    assert report["problems"] == [{
+        "file": "--set firms.0.price=-2", "line": None, "column": None, "path": "firms.0.price",
+        "message": "input should be greater than 0 (got -2)"}]
+
+
+@pytest.mark.parametrize("override, message", [
+    ("market.customers", "--set market.customers: expected PATH=VALUE, e.g. market.customers=2000"),
+    ("firms.7.price=3", "--set firms.7.price=3: firms.7: no such list item (the list has 3)"),
+    ("firms.0.price=[1, 2", "--set firms.0.price=[1, 2: firms.0.price: value is not valid YAML"),
+    ("firms.0.price=cheap", "--set firms.0.price=cheap: firms.0.price: input should be a valid "
+                            "number, unable to parse string as a number (got 'cheap')"),
+    ("market.custmers=10", "--set market.custmers=10: market.custmers: unknown key 'custmers' "
+                           "(did you mean 'customers'?)"),
+    ("steps.x=1", "--set steps.x=1: steps.x: cannot set inside a single value"),
+])
+def test_bad_overrides_exit_2_and_say_why(cvm, tmp_path, override, message):
+    result = cvm("run", TINY, "--set", override, "--out", tmp_path / "o")
+    assert result.code == 2
+    assert message in result.err
+    assert "Traceback" not in result.err
+    assert not (tmp_path / "o").exists()
+
+
+def test_preset_and_set_apply_in_order(tmp_path):
+    from sim.scenario import load_scenario
+
+    s = load_scenario(TINY, preset="smaller", overrides=["steps=5", "firms.1.price=7.5"])
+    assert (s.market.customers, s.steps, s.replicates, s.firms[1].price) == (300, 5, 1, 7.5)
+
+
+def test_unknown_preset_suggests(cvm):
+    result = cvm("validate", TINY, "--preset", "gama_cheap")
+    assert result.code == 2
+    assert "no preset 'gama_cheap' (did you mean 'gamma_cheap'?); this file has: smaller, " \
+           "gamma_cheap" in result.err
+
+
+@pytest.mark.parametrize("flags, message", [
+    (("--steps", "0"), "--steps must be at least 1, got 0"),
+    (("--replicates", "-1"), "--replicates must be at least 1, got -1"),
+    (("--seed", "-5"), "--seed must be >= 0, got -5"),
+    (("--steps", "many"), "invalid int value: 'many'"),
+    (("--frobnicate",), "unrecognized arguments: --frobnicate"),
+])
+def test_bad_flags_exit_2(cvm, tmp_path, flags, message):
+    result = cvm("run", TINY, "--out", tmp_path / "o", *flags)
+    assert result.code == 2
+    assert message in result.err
+    assert not (tmp_path / "o").exists()
+
+
+def test_quiet_prints_nothing_and_writes_the_tables(cvm, tmp_path):
+    out = tmp_path / "o"
+    result = cvm("run", TINY, *FAST, "--out", out, "--quiet")
+    assert (result.code, result.out, result.err) == (0, "", "")
+    assert {p.name for p in out.iterdir()} >= {"firms.csv", "firms.parquet", "segments.csv",
+                                               "summary.json"}
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp left behind
+
+
+def test_json_summary_is_machine_readable(cvm, tmp_path):
+    result = cvm("run", TINY, *FAST, "--out", tmp_path / "o", "--json")
+    assert result.code == 0
+    summary = json.loads(result.out)
+    assert summary["scenario"] == "Tiny golden market"
+    assert set(summary["firms"]) == {"Alpha", "Beta", "Gamma"}
+    assert 0.99 < sum(f["share"]["mean"] for f in summary["firms"].values()) < 1.01
+
+
+def test_table_is_printed_by_default(cvm, tmp_path):
+    result = cvm("run", TINY, *FAST, "--out", tmp_path / "o")
+    assert result.code == 0
+    assert "Alpha" in result.out and "results written to" in result.out
+
+
+def test_existing_output_needs_force(cvm, tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    result = cvm("run", TINY, *FAST, "--out", out)
+    assert result.code == 2
+    assert "exists and is not empty; choose another --out or add --force" in result.err
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert cvm("run", TINY, *FAST, "--out", out, "--force", "--quiet").code == 0
+    assert not (out / "keep.txt").exists() and (out / "firms.csv").exists()
+
+
+def test_unwritable_output_is_refused_before_running(cvm, tmp_path):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    result = cvm("run", TINY, *FAST, "--out", blocker / "sub")
+    assert result.code == 2
+    assert "is not a writable folder" in result.err
+    result = cvm("run", TINY, *FAST, "--out", blocker)
+    assert result.code == 2 and "is a file, not a folder" in result.err
+
+
+def test_impossible_run_is_refused_with_estimate_and_limit(cvm, tmp_path):
+    result = cvm("run", TINY, "--set", "market.customers=100000000", "--out", tmp_path / "o")
+    assert result.code == 2
+    assert "this run would need about" in result.err
+    assert "the limit on this machine is 8.0 GB" in result.err
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_internal_error_is_one_line_without_traceback(cvm, tmp_path, monkeypatch):
+    import sim.runner
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(sim.runner, "run_scenario", boom)
+    result = cvm("run", TINY, *FAST, "--out", tmp_path / "o")
+    assert result.code == 1
+    assert "internal error: RuntimeError: kaboom" in result.err
+    assert "Traceback" not in result.err
+    assert not (tmp_path / "o").exists()
+
+
+def test_schema_is_json_schema_with_titles(cvm):
+    result = cvm("schema")
+    schema = json.loads(result.out)
+    assert "presets" in schema["properties"]
+    for section in ("Firm", "Market", "Segment", "Mechanisms"):
+        for spec in schema["$defs"][section]["properties"].values():
+            target = schema["$defs"][spec["$ref"].split("/")[-1]] if "$ref" in spec else spec
+            assert "title" in target
+
+
+def test_list_shows_every_shipped_scenario(cvm):
+    from sim.scenario import shipped_scenarios_dir
+
+    result = cvm("list")
+    names = [line.split()[0] for line in result.out.splitlines()]
+    assert names == sorted(p.stem for p in shipped_scenarios_dir().glob("*.yaml"))
+    assert "(invalid" not in result.out
+    assert "lesson:" in cvm("list", "--lessons").out
+
+
+def test_report_refuses_a_folder_that_is_not_a_run(cvm, tmp_path):
+    result = cvm("report", tmp_path)
+    assert result.code == 2
+    assert "has no firms.csv; give the --out folder of `cvm run`" in result.err
