@@ -122,7 +122,8 @@ class Firm(mesa.Agent):
 
         merged = {**self.programmes.model_dump(), **dict(changes)}
         checked = Programmes.model_validate(merged)
-        for dim in checked.quality_investment:
+        spend = checked.quality_investment
+        for dim in spend if isinstance(spend, dict) else ():
             if dim not in self.dimensions:
                 raise ValueError(f"{self.name}: quality investment in unknown dimension {dim!r}")
         self.programmes = checked

@@ -111,8 +111,16 @@ def run(model) -> None:
         firm.employee_satisfaction = employee_satisfaction(
             firm.employee_satisfaction, progs.internal_marketing / size
         )
-        invest_in_quality(firm, {d: s / size for d, s in progs.quality_investment.items()})
+        invest_in_quality(firm, {d: s / size for d, s in quality_spend(firm).items()})
         advertise(model, firm, progs.advertising / size)
+
+
+def quality_spend(firm) -> dict[str, float]:
+    """Quality investment per dimension (one number is spread evenly over the dimensions)."""
+    spend = firm.programmes.quality_investment
+    if isinstance(spend, dict):
+        return dict(spend)
+    return {d: float(spend) / len(firm.dimensions) for d in firm.dimensions}
 
 
 def employee_satisfaction(e: float, spend_per_customer: float) -> float:
@@ -170,7 +178,7 @@ def spend(model, firm) -> float:
     return (
         progs.internal_marketing
         + progs.advertising
-        + sum(progs.quality_investment.values())
+        + sum(quality_spend(firm).values())
         + relationship
     )
 
@@ -189,9 +197,13 @@ def columns(model) -> dict[str, np.ndarray]:
     for entry in model.event_log:
         if entry["step"] != model.steps:
             continue
+        name = entry["firm"]
+        gone = name is not None and not model.firm_by_name[name].active
         for f in firms:
-            if entry["firm"] in (None, f.name):
-                events[f.index] = ";".join(filter(None, [events[f.index], entry["type"]]))
+            # an exited firm has no row: its exit shows on every remaining firm's row
+            label = f"{entry['type']}:{name}" if gone else entry["type"]
+            if gone or name in (None, f.name):
+                events[f.index] = ";".join(filter(None, [events[f.index], label]))
     return {
         "employee_satisfaction": np.array([f.employee_satisfaction for f in firms]),
         "service_quality": np.array([f.service_quality for f in firms]),

@@ -201,11 +201,12 @@ class Programmes(Section):
         description="Spend per step on advertising. Builds a decaying advertising stock; the "
         "stock makes unaware customers aware of the firm, with diminishing returns.",
     )
-    quality_investment: dict[str, float] = Field(
+    quality_investment: dict[str, float] | float = Field(
         default_factory=dict,
         title="Quality investment",
-        description="Spend per step per value dimension. Raises that attribute level after a "
-        "lag, with diminishing returns; higher levels also raise the unit cost.",
+        description="Spend per step per value dimension (or one number, spread evenly over the "
+        "dimensions). Raises the attribute level after a lag, with diminishing returns; higher "
+        "levels also raise the unit cost.",
     )
     relationship_level: Literal[RELATIONSHIP_LEVELS] | None = Field(  # type: ignore[valid-type]
         None,
@@ -223,8 +224,8 @@ class Programmes(Section):
 
     @field_validator("quality_investment")
     @classmethod
-    def _spend_non_negative(cls, value: dict[str, float]) -> dict[str, float]:
-        for dim, spend in value.items():
+    def _spend_non_negative(cls, value: dict[str, float] | float) -> dict[str, float] | float:
+        for dim, spend in (value if isinstance(value, dict) else {"all": value}).items():
             if not math.isfinite(spend) or spend < 0:
                 raise ValueError(f"spend on {dim!r} must be a finite number >= 0, got {spend}")
         return value
