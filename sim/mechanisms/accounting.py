@@ -11,6 +11,7 @@ start of the next step (``lifecycle.apply_events``).
 
 from __future__ import annotations
 
+from sim import kernels
 from sim.mechanisms import programmes
 
 
@@ -18,9 +19,10 @@ def account(model) -> None:
     """Book every active firm's sales of this step and track cash distress."""
     units = model.step_stats["units"]
     scale = getattr(model, "market_scale", 1.0)
+    customers = kernels.count_by_firm(model.population.supplier, model.n_firms)
     for firm in model.firms:
         if firm.active:
-            firm.programme_spend = programmes.spend(model, firm)
+            firm.programme_spend = programmes.spend(model, firm, int(customers[firm.index]))
             firm.account(units[firm.index] * scale)
             distressed = firm.cash < firm.spec.exit_cash
             firm.distress_steps = firm.distress_steps + 1 if distressed else 0

@@ -169,10 +169,17 @@ def advertise(model, firm, spend_per_customer: float) -> None:
     aware[unaware[model.rng.random(len(unaware)) < p]] = True
 
 
-def spend(model, firm) -> float:
-    """Programme spend of this step: fixed programme budgets plus relationship cost per customer."""
+def spend(model, firm, customers: int | None = None) -> float:
+    """Programme spend of this step: fixed programme budgets plus relationship cost per customer.
+
+    Args:
+        model: the market.
+        firm: the firm.
+        customers: the firm's current customers (counted from the population when not given).
+    """
     progs = firm.programmes
-    customers = int(np.count_nonzero(model.population.supplier == firm.index))
+    if customers is None:
+        customers = int(np.count_nonzero(model.population.supplier == firm.index))
     relationship = firm.relationship_cost_per_customer * customers * model.market_scale
     firm.relationship_spend = relationship
     return (
