@@ -128,7 +128,8 @@ def calibrate(
         params: ``ParamRange``s or ``PATH=LOW:HIGH`` strings.
         replicates: replicates per evaluation (their mean share is fitted).
         seed: the seed of every evaluation (default the scenario's).
-        design: points of the initial Sobol' design (default 4 × parameters + 4).
+        design: points of the initial Sobol' design (default 4 × parameters + 4, rounded down
+            to a power of 2).
         max_evaluations: budget of model runs for the whole search.
         progress: called as ``progress(evaluations, best_rmse)``.
 
@@ -169,10 +170,9 @@ def calibrate(
         return rmse
 
     initial_rmse = fit_errors(simulated_shares(spec, steps, replicates, seed), obs)[0]
-    n_design = design or 4 * len(ranges) + 4
-    n_design = max(2, min(n_design, max_evaluations - 1))
+    n_design = max(2, min(design or 4 * len(ranges) + 4, max_evaluations - 1))
     sampler = qmc.Sobol(d=len(ranges), scramble=True, rng=np.random.default_rng(seed))
-    points = sampler.random(n_design)
+    points = sampler.random_base2(int(math.floor(math.log2(n_design))))  # balanced: 2**m points
     scores = [objective(u) for u in points]
     start = points[int(np.argmin(scores))]
     remaining = max_evaluations - len(history)
@@ -203,7 +203,7 @@ def to_yaml(scenario: Scenario, note: str = "") -> str:
     """The scenario as YAML (defaults filled in), with an optional comment on top."""
     import yaml
 
-    data = scenario.model_dump(mode="json", exclude_none=True)
+    data = scenario.model_dump(mode="json", exclude_unset=True)
     head = "".join(f"# {line}\n" for line in note.splitlines())
     return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 

@@ -83,7 +83,7 @@ def with_values(scenario: Scenario, params: Sequence[ParamRange], values: Sequen
     Raises:
         ScenarioError: a path that does not exist or a value the schema refuses.
     """
-    data = scenario.model_dump(mode="json", exclude_none=True)
+    data = scenario.model_dump(mode="json", exclude_unset=True)
     for p, v in zip(params, values, strict=True):
         value = int(round(v)) if p.integer else float(v)
         data = apply_override(data, f"{p.path}={value!r}", "--param")
@@ -99,7 +99,7 @@ def check_params(scenario: Scenario, params: Sequence[ParamRange]) -> None:
     if not params:
         raise _error("--param", "give at least one --param PATH=LOW:HIGH")
     seen = set()
-    data = scenario.model_dump(mode="json", exclude_none=True)
+    data = scenario.model_dump(mode="json", exclude_unset=True)
     problems = []
     for p in params:
         if p.path in seen:
