@@ -1,14 +1,22 @@
 """``run_scenario``: the one headless entry point the CLI, dashboard, classroom and tests call.
 
 Replicate *r* of a run with seed *s* uses ``SeedSequence(s).spawn(R)[r]``: independent streams
-from one seed, so results are bit-identical whatever the number of workers.
+from one seed, so results are bit-identical whatever the backend and the number of workers.
+
+Backends: ``local`` runs replicates one after another (``workers=1``) or in a pool of spawned
+processes; ``dask`` sends each replicate as a task to a Dask distributed cluster (an existing
+scheduler at ``address``, or a temporary ``LocalCluster`` of ``workers`` processes) and retries
+a task whose worker died.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
+import logging
 import multiprocessing
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from importlib import metadata
@@ -70,6 +78,8 @@ def run_scenario(
     workers: int = 1,
     steps: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    backend: str = "local",
+    address: str | None = None,
 ) -> RunResult:
     """Run a scenario for its replicates and return tidy tables.
 
@@ -77,9 +87,15 @@ def run_scenario(
         scenario: a ``Scenario``, a path or shipped name, or a mapping.
         replicates: number of replicates (default the scenario's).
         seed: master seed (default the scenario's).
-        workers: processes to use; results are identical for any value.
+        workers: processes to use (``local``), or workers of the temporary cluster (``dask``
+            without ``address``); results are identical for any value.
         steps: periods per replicate (default the scenario's).
         progress: called as ``progress(done, total)`` in units of replicate-steps.
+        backend: ``"local"`` or ``"dask"``.
+        address: the Dask scheduler, e.g. ``tcp://10.0.0.5:8786`` (``dask`` only).
+
+    Raises:
+        BackendError: unknown backend, dask not installed, or the scheduler cannot be reached.
     """
     from sim.model import _coerce
 
@@ -89,10 +105,14 @@ def run_scenario(
     steps = spec.steps if steps is None else int(steps)
     if replicates < 1 or steps < 1 or workers < 1:
         raise ValueError("replicates, steps and workers must be at least 1")
+    check_backend(backend, address)
     seqs = replicate_seeds(seed, replicates)
     total = replicates * steps
     parts: list[tuple[pd.DataFrame, pd.DataFrame]] = []
-    if workers == 1 or replicates == 1:
+    if backend == "dask":
+        parts = _run_dask([(spec, seq, r, steps) for r, seq in enumerate(seqs)], address,
+                          workers, progress, steps, total)
+    elif workers == 1 or replicates == 1:
         done = 0
         for r, seq in enumerate(seqs):
             def tick(r=r):
@@ -122,6 +142,84 @@ def run_scenario(
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     return RunResult(firms, segments, spec, provenance)
+
+
+BACKENDS = ("local", "dask")
+
+
+class BackendError(ValueError):
+    """The execution backend cannot be used (unknown, not installed, or unreachable)."""
+
+
+def check_backend(backend: str, address: str | None) -> None:
+    """Refuse an unknown backend, or an address given to the local backend."""
+    if backend not in BACKENDS:
+        raise BackendError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if address and backend != "dask":
+        raise BackendError("an address is only used with the dask backend (--backend dask)")
+
+
+@contextlib.contextmanager
+def dask_client(address: str | None = None, workers: int = 1, timeout: float = 10.0):
+    """A ``distributed.Client`` on the scheduler at ``address``, or on a temporary local cluster.
+
+    The temporary cluster has ``workers`` single-threaded worker processes (the model is
+    single-threaded; processes sidestep the GIL), and is shut down on exit.
+
+    Raises:
+        BackendError: dask[distributed] is not installed, or the scheduler does not answer
+            within ``timeout`` seconds.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise BackendError(
+            "the dask backend needs dask[distributed]: pip install 'value-matrix[dask]'"
+        ) from None
+    if address:
+        try:
+            client = Client(address, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            raise BackendError(
+                f"cannot reach the Dask scheduler at {address!r} within {timeout:g} s "
+                f"({type(exc).__name__}: {exc}); is the scheduler running and the address "
+                "right (e.g. tcp://HOST:8786)?"
+            ) from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=logging.ERROR) as cluster:
+        with Client(cluster, set_as_default=False) as client:
+            yield client
+
+
+def _run_dask(jobs, address, workers, progress, steps, total):
+    """Replicates as Dask tasks; returns their tables in replicate order."""
+    from distributed import as_completed
+
+    token = uuid.uuid4().hex[:12]
+    parts: list = [None] * len(jobs)
+    with dask_client(address, workers) as client:
+        futures = {
+            client.submit(_run_one, job, key=f"value-matrix-run-{token}-r{job[2]}", pure=False,
+                          retries=TASK_RETRIES): job[2]
+            for job in jobs
+        }
+        done = as_completed(futures, loop=client.loop, with_results=True)
+        for i, (future, part) in enumerate(done):
+            parts[futures[future]] = part
+            future.release()
+            if progress:
+                progress((i + 1) * steps, total)
+    return parts
+
+
+#: How often a task that raised is resubmitted (a worker that died is handled by the
+#: scheduler, which reruns the task elsewhere, up to ``distributed.scheduler.allowed-failures``).
+TASK_RETRIES = 2
 
 
 def package_version() -> str:
