@@ -384,7 +384,11 @@ class Event(Section):
     @model_validator(mode="after")
     def _fields_fit_type(self) -> Event:
         required, optional = _EVENT_FIELDS[self.type]
-        given = {f for f in _EVENT_OPTIONAL_FIELDS if f in self.model_fields_set}
+        # a field counts as given when it differs from its default (so dumps round-trip)
+        given = {
+            f for f in _EVENT_OPTIONAL_FIELDS
+            if getattr(self, f) != type(self).model_fields[f].default
+        }
         missing = [f for f in required if getattr(self, f) is None]
         if missing:
             raise ValueError(f"{_article(self.type)} {self.type} event needs {', '.join(missing)}")
