@@ -52,17 +52,19 @@ def with_human_firms(scenario: Scenario, firms: list[str]) -> Scenario:
 
 
 def hand_in(model: MarketModel, firm_name: str, action: Action) -> str:
-    """Give a firm a decision, the way the model supports best; returns how it was applied.
+    """Give a firm a decision; returns ``"queued"`` or ``"applied"``.
 
-    Prefers ``model.hand_in`` (the human strategy applies it in the next decide phase), then the
-    firm's ``policy.hand_in``; otherwise the offer is changed at once with ``firm.apply``.
+    A firm run by the ``human`` strategy gets it through ``model.hand_in`` (its policy applies
+    it in the next decide phase). Any other firm has its offer changed at once with
+    ``firm.apply`` (its own strategy may move it again later). Either way the move shapes the
+    next step.
     """
-    if hasattr(model, "hand_in"):
-        model.hand_in(firm_name, action)
-        return "queued"
     firm = model.firm_by_name[firm_name]
     if hasattr(firm.policy, "hand_in"):
-        firm.policy.hand_in(action)
+        if hasattr(model, "hand_in"):
+            model.hand_in(firm_name, action)
+        else:
+            firm.policy.hand_in(action)
         return "queued"
     firm.apply(action)
     return "applied"

@@ -41,7 +41,9 @@ def firm_order(firms: pd.DataFrame) -> list[str]:
     """Firm names in order of first appearance (scenario order; entrants last)."""
     if firms is None or firms.empty or "firm" not in firms:
         return []
-    return list(pd.unique(firms.sort_values(["step"], kind="stable")["firm"]))
+    if "step" in firms.columns:
+        firms = firms.sort_values(["step"], kind="stable")
+    return list(pd.unique(firms["firm"]))
 
 
 def has_columns(df: pd.DataFrame, *columns: str) -> bool:

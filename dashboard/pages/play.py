@@ -36,48 +36,65 @@ if scenario is not None:
             session = PlaySession(with_human_firms(sized, mine), seed=int(seed))
             st.session_state["play_session"] = session
 
+
+
+def _session() -> PlaySession:
+    return st.session_state["play_session"]
+
+
+def _hand_in(firm: str, offer: dict) -> None:
+    """Button callback: hand in what changed in the move widgets (runs before the page)."""
+    step = _session().step
+    price = st.session_state[f"play_price_{firm}_{step}"]
+    levels = {d: st.session_state[f"play_level_{firm}_{d}_{step}"] for d in offer["attributes"]}
+    progs = {n: st.session_state[f"play_prog_{firm}_{n}_{step}"] for n in offer["programmes"]
+             if f"play_prog_{firm}_{n}_{step}" in st.session_state}
+    changed = {d: v for d, v in levels.items() if abs(v - offer["attributes"][d]) > 1e-9}
+    progs = {n: v for n, v in progs.items() if v != offer["programmes"].get(n)}
+    new_price = price if abs(price - offer["price"]) > 1e-9 else None
+    if new_price is None and not changed and not progs:
+        st.session_state["play_note"] = ("info", "Nothing changed: move a price, level or "
+                                         "programme first.")
+        return
+    _session().move(firm, new_price, changed or None, progs or None)
+    st.session_state["play_note"] = ("success", f"{firm}'s move is handed in; it takes effect "
+                                     f"in step {step + 1}.")
+
+
 if session is not None:
     st.markdown(f"**{session.scenario.name}**, seed {session.seed}: **{session.step} steps** "
                 f"played of {session.scenario.steps} planned.")
     b1, b2, b3, b4 = st.columns(4)
-    if b1.button("Step 1", key="play_step1"):
-        session.advance(1)
-    if b2.button("Step 5", key="play_step5"):
-        session.advance(5)
-    if b3.button("To the planned end", key="play_end",
-                 disabled=session.step >= session.scenario.steps):
-        session.advance(session.scenario.steps - session.step)
+    b1.button("Step 1", key="play_step1", on_click=lambda: _session().advance(1))
+    b2.button("Step 5", key="play_step5", on_click=lambda: _session().advance(5))
+    b3.button("To the planned end", key="play_end", disabled=session.step >= session.scenario.steps,
+              on_click=lambda: _session().advance(_session().scenario.steps - _session().step))
     with b4.popover("Undo", disabled=session.step == 0):
-        back = st.number_input("Back to step", 0, max(session.step, 0), max(session.step - 1, 0),
-                               key="play_undo_step")
-        if st.button("Undo to this step", key="play_undo"):
-            session.undo_to(int(back))
+        st.number_input("Back to step", 0, max(session.step, 0), max(session.step - 1, 0),
+                        key="play_undo_step")
+        st.button("Undo to this step", key="play_undo",
+                  on_click=lambda: _session().undo_to(int(st.session_state["play_undo_step"])))
 
     with st.expander("Move a firm's offer", expanded=True):
         firm = st.selectbox("Firm", session.firm_names, key="play_firm")
         offer = session.offer(firm)
         cols = st.columns(1 + len(offer["attributes"]))
-        price = cols[0].number_input(scenarios.field_spec("firms.0.price").label,
-                                     min_value=0.01, value=offer["price"], step=0.1,
-                                     key=f"play_price_{firm}_{session.step}")
-        levels = {}
+        cols[0].number_input(scenarios.field_spec("firms.0.price").label, min_value=0.01,
+                             value=offer["price"], step=0.1, key=f"play_price_{firm}_{session.step}")
         for i, (dim, level) in enumerate(offer["attributes"].items(), start=1):
-            levels[dim] = cols[i].slider(dim, 0.0, 1.0, float(level), 0.01,
-                                         key=f"play_level_{firm}_{dim}_{session.step}")
-        programmes = {}
+            cols[i].slider(dim, 0.0, 1.0, float(level), 0.01,
+                           key=f"play_level_{firm}_{dim}_{session.step}")
         for name, value in offer["programmes"].items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                programmes[name] = st.number_input(name, value=float(value),
-                                                   key=f"play_prog_{firm}_{name}_{session.step}")
-        if st.button("Hand in this move", key="play_move", type="primary"):
-            changed = {d: v for d, v in levels.items() if abs(v - offer["attributes"][d]) > 1e-9}
-            progs = {n: v for n, v in programmes.items() if v != offer["programmes"].get(n)}
-            new_price = price if abs(price - offer["price"]) > 1e-9 else None
-            if new_price is None and not changed and not progs:
-                st.info("Nothing changed: move a price, level or programme first.")
-            else:
-                session.move(firm, new_price, changed or None, progs or None)
-                st.success(f"{firm}'s move is handed in; it takes effect in step {session.step + 1}.")
+                st.number_input(name, value=float(value),
+                                key=f"play_prog_{firm}_{name}_{session.step}")
+        st.button("Hand in this move", key="play_move", type="primary", on_click=_hand_in,
+                  args=(firm, offer))
+        kind, note = st.session_state.pop("play_note", (None, None))
+        if kind == "success":
+            st.success(note)
+        elif kind == "info":
+            st.info(note)
         if not session.moves_table().empty:
             st.dataframe(session.moves_table(), hide_index=True, key="play_moves")
 

@@ -1,0 +1,204 @@
+"""Classroom — teacher: create a game, hand out the secrets, watch submissions, close rounds, debrief.
+
+The teacher's secret stays in this browser session; every action is checked on the server.
+"""
+
+import json
+
+import pandas as pd
+import streamlit as st
+from pydantic import ValidationError
+
+from dashboard.pages import classroom_common as common
+from sim.classroom import AccessDenied, ClassroomError, GameSettings
+from sim.classroom.settings import DECISION_FIELDS
+from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.loader import shipped_scenarios_dir
+
+st.title("Classroom — teacher")
+room = common.room()
+
+
+def create_form() -> None:
+    """Create a game from a shipped scenario or a scenario file on this server."""
+    shipped = sorted(p.stem for p in shipped_scenarios_dir().glob("*.yaml"))
+    with st.form("cr_create"):
+        source = st.text_input("Scenario (shipped name or file path on the server)",
+                               value=shipped[0] if shipped else "", key="cr_scenario",
+                               help="Shipped: " + ", ".join(shipped))
+        c = st.columns(4)
+        teams = c[0].number_input("Teams", 0, 64, 2, key="cr_teams",
+                                  help="The first firms are run by teams; 0 = a demo "
+                                       "against computer rivals only.")
+        rounds = c[1].number_input("Rounds", 1, 60, 6, key="cr_rounds")
+        periods = c[2].number_input("Periods per round", 1, 52, 4, key="cr_periods")
+        customers = c[3].number_input("Customers (0 = the scenario's)", 0, 1_000_000, 0,
+                                      step=500, key="cr_customers")
+        cash = st.number_input("Starting cash per team (0 = the scenario's)", 0.0, 1e9, 0.0,
+                               step=1000.0, key="cr_cash")
+        opened = st.multiselect("Open decisions", list(DECISION_FIELDS),
+                                default=list(DECISION_FIELDS), key="cr_open")
+        st.caption("Scorecard weights (each round is scored on its own, then averaged)")
+        w = st.columns(4)
+        weights = {m: w[i].number_input(m, 0.0, 1.0, 0.25, 0.05, key=f"cr_w_{m}")
+                   for i, m in enumerate(("profit", "share", "satisfaction", "clv"))}
+        submitted = st.form_submit_button("Create game")
+    if not submitted:
+        return
+    try:
+        overrides = [f"market.customers={int(customers)}"] if customers else []
+        scenario = load_scenario(source.strip(), overrides=overrides)
+        settings = GameSettings(
+            teams=int(teams), rounds=int(rounds), periods_per_round=int(periods),
+            starting_cash=float(cash) if cash else None, open_decisions=opened, scoring=weights,
+        )
+        created = room.create(scenario, settings)
+    except ScenarioError as exc:
+        st.error(f"Invalid scenario:\n\n{exc}")
+        return
+    except ValidationError as exc:
+        st.error("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        return
+    except (ClassroomError, AccessDenied) as exc:
+        common.show_error(exc)
+        return
+    st.session_state["cr_teacher"] = (created["game"], created["teacher_secret"])
+    st.session_state["cr_created"] = created
+    st.session_state["cr_role"] = "teacher"
+    st.rerun()
+
+
+def open_form() -> None:
+    """Open an existing game with its code and the teacher's secret."""
+    with st.form("cr_open_game"):
+        code = st.text_input("Game code", key="cr_open_code")
+        secret = st.text_input("Teacher secret", type="password", key="cr_open_secret")
+        if st.form_submit_button("Open game"):
+            try:
+                if room.login(code.strip(), secret) is not None:
+                    raise AccessDenied("that is a team's secret; use the team page")
+            except (ClassroomError, AccessDenied) as exc:
+                common.show_error(exc)
+                return
+            st.session_state["cr_teacher"] = (code.strip().upper(), secret.strip().upper())
+            st.session_state["cr_role"] = "teacher"
+            st.rerun()
+
+
+auth = st.session_state.get("cr_teacher")
+if not auth:
+    new_tab, open_tab = st.tabs(["Create a game", "Open a game"])
+    with new_tab:
+        create_form()
+    with open_tab:
+        open_form()
+    st.stop()
+
+game, secret = auth
+try:
+    view = room.teacher_view(game, secret)
+except (ClassroomError, AccessDenied) as exc:
+    common.show_error(exc)
+    st.session_state.pop("cr_teacher", None)
+    st.stop()
+
+created = st.session_state.get("cr_created")
+if created and created["game"] == game:
+    with st.expander("Secrets to hand out (shown only now — write them down)", expanded=True):
+        st.markdown(f"Game code: **{game}**")
+        st.markdown(f"Teacher secret: `{created['teacher_secret']}`")
+        lines = ["| Team | Firm | Secret |", "|---|---|---|"]
+        lines += [f"| {t['name']} | {t['firm']} | `{t['secret']}` |" for t in created["teams"]]
+        st.markdown("\n".join(lines))
+        st.download_button("Download as JSON", json.dumps(created, indent=2),
+                           file_name=f"game-{game}-secrets.json")
+
+closed, total = view["round"], view["rounds"]
+st.header(f"Game {game} — {view['scenario']}")
+c = st.columns([3, 1, 1, 1])
+if view["finished"]:
+    c[0].success(f"All {total} rounds are closed.")
+else:
+    n_sub = sum(s["submitted"] for s in view["submissions"])
+    c[0].info(f"Round {closed + 1} of {total} is open: {n_sub} of {len(view['submissions'])} "
+              "teams have submitted.")
+if c[1].button("Refresh"):
+    st.rerun()
+if c[2].button(f"Close round {closed + 1}", type="primary", disabled=view["finished"]):
+    try:
+        with st.spinner("Advancing the market..."):
+            done = room.close_round(game, secret)
+        st.session_state["cr_teacher_flash"] = f"Round {done['round']} closed."
+    except (ClassroomError, AccessDenied) as exc:
+        common.show_error(exc)
+    st.rerun()
+if c[3].button("Log out"):
+    for key in ("cr_teacher", "cr_created"):
+        st.session_state.pop(key, None)
+    st.rerun()
+if flash := st.session_state.pop("cr_teacher_flash", None):
+    st.success(flash)
+
+subs_tab, market_tab, teams_tab, scores_tab, debrief_tab = st.tabs(
+    ["Submissions", "Market report", "Team reports", "Scores", "Debrief"]
+)
+
+with subs_tab:
+    st.table(pd.DataFrame([
+        {"Team": s["team"], "Firm": s["firm"], "Submitted": "yes" if s["submitted"] else "no",
+         "At": (s["submitted_at"] or "")[:19].replace("T", " "), "Revisions": s["revisions"],
+         "Decision": json.dumps(s["decision"]) if s["decision"] else ""}
+        for s in view["submissions"]
+    ], columns=["Team", "Firm", "Submitted", "At", "Revisions", "Decision"]))
+
+with market_tab:
+    chosen = st.number_input("Round", 0, closed, closed, key="cr_t_round") if closed else 0
+    common.show_market_report(room.public_report(game, secret, int(chosen)))
+
+with teams_tab:
+    names = [s["team"] for s in view["submissions"]]
+    if names and closed:
+        team = st.selectbox("Team", names, key="cr_t_team")
+        common.show_private_report(room.private_report(game, secret, closed, team))
+    else:
+        st.write("Private reports appear here once a round is closed.")
+
+with scores_tab:
+    st.caption("Balanced scorecard: profit, share, satisfaction and customer lifetime value, "
+               "rescaled within each round and averaged over rounds.")
+    st.table(pd.DataFrame([
+        {"Firm": s["firm"], "Team": s["team"] or "computer", "Score": f"{s['score']:.3f}",
+         "Rounds": s["rounds"]}
+        for s in view["scores"]
+    ], columns=["Firm", "Team", "Score", "Rounds"]))
+
+with debrief_tab:
+    if not closed:
+        st.write("The debrief is available once a round is closed.")
+    elif st.toggle("Show the debrief", key="cr_debrief_on"):
+        debrief = room.debrief(game, secret)
+        matrix = pd.DataFrame(debrief["matrix"])
+        shown = st.slider("Matrix at round", 1, closed, closed, key="cr_debrief_round")
+        st.altair_chart(common.matrix_chart(matrix[matrix["round"] == shown].to_dict("records"),
+                                            f"Customer matrix, round {shown}"), width="stretch")
+        for firm, lines in debrief["accounts"].items():
+            st.subheader(debrief["team_of_firm"].get(firm, firm))
+            for line in lines:
+                st.write(line["text"])
+        st.subheader("What if?")
+        with st.form("cr_whatif"):
+            names = [s["team"] for s in view["submissions"]]
+            team = st.selectbox("Team", names, key="cr_wi_team")
+            round_no = st.number_input("Round", 1, closed, 1, key="cr_wi_round")
+            text = st.text_area("Decision instead (JSON; empty = no decision that round)",
+                                '{"price": 10.0}', key="cr_wi_decision")
+            go = st.form_submit_button("Re-run")
+        if go and team:
+            try:
+                table = room.counterfactual(game, secret, team, int(round_no),
+                                            text.strip() or None)
+                st.table(table[["round", "firm", "share_actual", "share_counterfactual",
+                                "share_difference", "profit_actual", "profit_counterfactual",
+                                "profit_difference"]].round(3))
+            except (ClassroomError, AccessDenied) as exc:
+                common.show_error(exc)
