@@ -151,13 +151,25 @@ def validate_scenario(
         located = _drop_missing_explained_by_typos(located)
         if not cross_seen:
             # Field errors stop pydantic before the cross-field checks: run them on the raw data.
-            located += [(loc, msg, "cross") for loc, msg in cross_field_problems(data)]
+            located += [(loc, msg, "cross") for loc, msg in _raw_cross_field_problems(data)]
     else:
         located += [(loc, msg, "cross") for loc, msg in strategy_problems(scenario)]
         if not located:
             return scenario
     problems = [_locate(label, marks, overridden or {}, *item) for item in located]
     raise ScenarioError(_sorted_unique(problems))
+
+
+def _raw_cross_field_problems(data: Any) -> list[tuple[Loc, str]]:
+    """Cross-field checks on data that already failed field validation: best effort only.
+
+    The field errors are already being reported; a check that trips over a badly typed value
+    (a list where a name should be) must not turn them into a crash.
+    """
+    try:
+        return cross_field_problems(data)
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError):
+        return []
 
 
 def strategy_problems(scenario: Scenario) -> list[tuple[Loc, str]]:

@@ -1,0 +1,73 @@
+"""``cvm report`` writes a page that draws every chart in headless Chromium with no network.
+
+The browser runs with networking disabled (``offline=True`` and every non-file request
+aborted and counted), so a chart that needed a CDN would stay empty and fail the test. A
+screenshot is left in ``test-artifacts/report.png`` for a human to look at.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.scenarios_cli.conftest import HERE
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> Path:
+    from sim.cli import main
+
+    out = tmp_path_factory.mktemp("report") / "run"
+    assert main(["run", str(HERE / "tiny.yaml"), "--out", str(out), "--quiet",
+                 "--replicates", "3", "--set", "market.customers=400"]) == 0
+    assert main(["report", str(out), "--quiet"]) == 0
+    return out / "report.html"
+
+
+def test_report_is_self_contained(report):
+    page = report.read_text()
+    assert "<script src" not in page and "cdn.jsdelivr" not in page
+    assert "vegaEmbed" in page
+    assert "Tiny golden market" in page and '<table id="final">' in page
+
+
+@pytest.mark.browser
+def test_report_renders_offline_in_chromium(report):
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        pytest.skip("no /usr/bin/chromium (apt-get install chromium; .ci/test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    remote, errors = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        try:
+            context = browser.new_context(offline=True, viewport={"width": 1100, "height": 900})
+            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+                "file:") else (remote.append(route.request.url), route.abort()))
+            page = context.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(report.as_uri())
+            page.wait_for_selector("body[data-charts-done=true]", timeout=30_000)
+            charts = page.evaluate("""() => [...document.querySelectorAll('.chart')].map(el => ({
+                key: el.dataset.chart, rendered: el.dataset.rendered === 'true',
+                marks: el.querySelectorAll('svg .mark-line path, svg .mark-symbol path,'
+                                           + ' svg .mark-rect path, svg .mark-area path').length,
+                error: el.querySelector('.error') ? el.textContent : null}))""")
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+        finally:
+            browser.close()
+    assert remote == [] and errors == []
+    keys = [c["key"] for c in charts]
+    assert keys[:2] == ["matrix", "share"]
+    for chart in charts:
+        assert chart["rendered"] and chart["error"] is None, chart
+        assert chart["marks"] >= 3, chart
