@@ -10,8 +10,9 @@ fixed sequence of phases — the order is part of the model (DESIGN.md §5, docs
 4. purchase and choice     (multinomial logit over known offers)
 5. experience              (performance vs expectation → satisfaction)
 6. complaints and recovery
-7. word of mouth
-8. relationships update    (trust, loyalty, ladder, expectations, reference price)
+7. word of mouth           (then proactive contacts and contact fatigue)
+8. relationships update    (opinions fade; trust, ladder, learning, bonds, loyalty,
+                            expectations and reference price, customer value)
 9. firms account           (revenue, cost, profit, cash)
 10. data collection        (per-firm and per-segment aggregates from the arrays)
 """
@@ -30,7 +31,24 @@ from agents.customer import Customer, CustomerPopulation
 from agents.firm import Firm
 from agents.strategies import MarketView
 from sim.collect import Recorder
-from sim.mechanisms import accounting, choice, lifecycle, perception, programmes, relationships
+from sim.mechanisms import (
+    accounting,
+    bonds,
+    choice,
+    complaints,
+    customer_value,
+    expectations,
+    fatigue,
+    ladder,
+    learning,
+    lifecycle,
+    loyalty,
+    perception,
+    programmes,
+    relationships,
+    satisfaction,
+    word_of_mouth,
+)
 from sim.scenario import Scenario, load_scenario, validate_scenario
 
 
@@ -79,6 +97,7 @@ class MarketModel(mesa.Model):
                 lifecycle.enter(self, firm)
                 firm.entered_at = 0
         choice.initial_suppliers(self)
+        relationships.setup(self)
         self.last_shares = np.zeros(self.n_firms)
         self.last_pp = np.full(self.n_firms, np.nan)
         self.last_puv = np.full(self.n_firms, np.nan)
@@ -94,10 +113,18 @@ class MarketModel(mesa.Model):
         programmes.run(self)
         perception.perceive(self)
         choice.purchase(self)
-        relationships.experience(self)
-        relationships.complain(self)
-        relationships.talk(self)
-        relationships.update(self)
+        satisfaction.experience(self)      # 5. performance vs the zone of tolerance
+        complaints.complain(self)          # 6. voice, recovery, quiet exit
+        word_of_mouth.talk(self)           # 7. word of mouth, then proactive contacts
+        fatigue.contact(self)
+        relationships.decay_opinions(self)  # 8. relationships update
+        loyalty.update(self)               #    trust
+        ladder.update(self)                #    ladder rung, tenure
+        learning.update(self)              #    knowledge → customer sacrifice shrinks
+        bonds.update(self)                 #    switching costs
+        loyalty.refresh(self)              #    loyalty bonus
+        expectations.update(self)          #    adequate/desired levels, reference price
+        customer_value.update(self)        #    share of wallet, retention
         accounting.account(self)
         self.recorder.record(self)
         self._remember_public_figures()

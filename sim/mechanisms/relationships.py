@@ -1,28 +1,134 @@
-"""Experience, satisfaction, complaints, word of mouth, trust, loyalty, ladder, expectations.
+"""The customer-relationship loop: shared state, setup and the per-firm output columns.
 
-The relationship mechanisms (DESIGN.md §3 rows 4–15) slot in here, each behind its switch in
-``mechanisms:``. The choice core only needs the reference-price adaptation, which belongs to
-expectations (PP is relative to what the market charges).
+Each mechanism lives in its own module with its pure kernels and its phase function:
+
+====================  ====================================================================
+module                mechanism (switch in ``mechanisms:``)
+====================  ====================================================================
+``satisfaction``      experience and satisfaction against the zone of tolerance (always)
+``complaints``        voice, recovery and quiet exit (``complaints``)
+``word_of_mouth``     the social network and what customers tell (``word_of_mouth``)
+``fatigue``           proactive contact, warmth and annoyance (``contact_fatigue``)
+``expectations``      adequate/desired levels, reference prices (``expectations``)
+``loyalty``           asymmetric trust (always) and the loyalty bonus (``loyalty``)
+``ladder``            prospect → … → partner, and tenure (always)
+``learning``          firms learn buyers' weights (``learning``)
+``bonds``             switching costs from bonds and teaching (``switching_costs``)
+``customer_value``    margin, retention, share of wallet, CLV (always; outputs only)
+====================  ====================================================================
+
+This module allocates the state they share (:func:`setup`, called once by ``MarketModel``),
+reads firm programme attributes (:func:`firm_values`) and keeps the customer's *opinion* of
+each firm — the decaying PUV shift that word of mouth, complaints and contacts write — in step
+with ``population.value_shift`` (:func:`shift_opinion`).
+
+Memory added per customer, with F firms and network degree k: 9 + 5·F bytes of float32/int8/int16
+state, 4·F for the opinion, 4·F for learned knowledge, 4·F for the share of wallet, 4·k for the
+network (CSR) and 4·F for contact stocks when a firm makes proactive contacts: about 130 bytes
+for F = 6, k = 10 (1M customers × 6 firms ≈ 130 MB on top of the core arrays).
 """
 
 from __future__ import annotations
 
-from sim.mechanisms import perception
+import numpy as np
 
 
-def experience(model) -> None:
-    """Customers who bought experience the service and become (dis)satisfied."""
+def setup(model) -> None:
+    """Allocate relationship state, initialise expectations and the ladder, register columns.
+
+    Called once from ``MarketModel.__init__`` after the initial suppliers are drawn.
+    """
+    from sim.mechanisms import customer_value, expectations, fatigue, ladder, word_of_mouth
+
+    pop, nf = model.population, model.n_firms
+    # Opinion: the customer's shift of a firm's PUV from hearsay, complaints and contacts.
+    pop.opinion = np.zeros((pop.n, nf), dtype=np.float32)
+    # What each firm has learned about each customer's weights, in [0, 1].
+    pop.knowledge = np.zeros((pop.n, nf), dtype=np.float32)
+    # Pending follow-up of a dissatisfying purchase (see complaints.FOLLOW_UP_*).
+    pop.follow_up = np.zeros(pop.n, dtype=np.int8)
+    expectations.setup(model)
+    ladder.setup(model)
+    fatigue.setup(model)
+    word_of_mouth.setup(model)
+    customer_value.setup(model)
+    model.experience = None
+    model.column_providers.append(firm_columns)
 
 
-def complain(model) -> None:
-    """Dissatisfied customers complain or leave quietly; firms recover some complaints."""
+def firm_values(model, name: str, default) -> np.ndarray:
+    """(F,) a firm programme attribute for every firm column, ``default`` where a firm lacks it."""
+    return np.array([float(getattr(f, name, default)) for f in model.firms])
 
 
-def talk(model) -> None:
-    """Word of mouth over the social network."""
+def firm_bonds(model) -> np.ndarray:
+    """(F, 3) financial, social and structural bonds of every firm, in [0, 1]."""
+    p = model.spec.relationships.bonds
+    default = {"financial": p.default_financial, "social": p.default_social,
+               "structural": p.default_structural}
+    out = np.empty((model.n_firms, 3))
+    for f, firm in enumerate(model.firms):
+        bonds = getattr(firm, "bonds", None) or default
+        for j, key in enumerate(("financial", "social", "structural")):
+            out[f, j] = float(bonds.get(key, default[key]))
+    return np.clip(out, 0.0, 1.0)
 
 
-def update(model) -> None:
-    """Trust, loyalty, the relationship ladder and expectations move with experience."""
-    if model.spec.mechanisms.expectations:
-        perception.adapt_reference_price(model)
+def shift_opinion(model, rows: np.ndarray, cols: np.ndarray, delta: np.ndarray) -> None:
+    """Add ``delta`` to the opinion of customers ``rows`` about firms ``cols`` (with repeats).
+
+    Opinions stay within ± ``opinion_cap``; the PUV every customer perceives moves with them.
+    """
+    if len(rows) == 0:
+        return
+    pop = model.population
+    cap = model.spec.relationships.opinion_cap
+    flat = rows.astype(np.int64) * model.n_firms + cols
+    keys, inverse = np.unique(flat, return_inverse=True)
+    total = np.bincount(inverse, weights=np.broadcast_to(delta, flat.shape), minlength=len(keys))
+    op = pop.opinion.reshape(-1)
+    old = op[keys].astype(np.float64)
+    new = np.clip(old + total, -cap, cap)
+    op[keys] = new
+    pop.value_shift.reshape(-1)[keys] += new - old
+
+
+def decay_opinions(model) -> None:
+    """Opinions fade by ``opinion_decay`` each step (and perceived PUV with them)."""
+    rate = model.spec.relationships.opinion_decay
+    pop = model.population
+    if rate <= 0 or not pop.opinion.any():
+        return
+    change = pop.opinion * np.float32(-rate)
+    pop.opinion += change
+    pop.value_shift += change
+
+
+def firm_columns(model) -> dict[str, np.ndarray]:
+    """Per-firm relationship outputs of this step for ``firms.csv``."""
+    from sim.mechanisms import customer_value, ladder
+
+    stats, nf = model.step_stats, model.n_firms
+    cols = {name: stats[name].copy() for name in COUNTERS}
+    cols.update(ladder.rung_counts(model))
+    cols.update(customer_value.columns(model))
+    for name in COUNTERS:
+        cols[name] = cols[name].astype(np.int64)
+    assert all(len(v) == nf for v in cols.values())
+    return cols
+
+
+# Per-step counters (step_stats keys) written to firms.csv as integer columns.
+COUNTERS = (
+    "recovered", "wom_positive", "wom_negative", "satisfied_defectors", "defectors",
+    "satisfied_buyers", "dissatisfied_buyers", "delighted_buyers", "retained", "at_risk",
+    "recovered_returned", "recovered_followups", "unvoiced_returned", "unvoiced_followups",
+    "contacts", "annoyed",
+)
+
+
+def supplier_values(pop, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows with a supplier and ``values[row, supplier]`` for them."""
+    rows = np.nonzero(pop.supplier >= 0)[0]
+    return rows, values[rows, pop.supplier[rows]]
+

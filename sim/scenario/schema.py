@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sim.scenario.relationships import RelationshipParams
+
 CLOCK_TARGETS = (
     "low_price_low_value",
     "low_price",
@@ -495,6 +497,11 @@ class Scenario(Section):
     firms: list[Firm] = Field(title="Firms", min_length=1, max_length=64)
     events: list[Event] = Field(default_factory=list, title="Events")
     mechanisms: Mechanisms = Field(default_factory=Mechanisms, title="Mechanisms")
+    relationships: RelationshipParams = Field(
+        default_factory=RelationshipParams,
+        title="Relationship parameters",
+        description="Parameters of the customer-relationship mechanisms (docs/model.md).",
+    )
     presets: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         title="Presets",

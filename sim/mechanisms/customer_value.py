@@ -1,0 +1,99 @@
+"""Customer value: margin, retention, share of wallet and discounted customer lifetime value.
+
+Per customer n and firm f::
+
+    share of wallet  w[n, f] ← (1 − wallet_memory) × w + wallet_memory × bought_at_f
+                     (``split``: the customer's logit choice probabilities instead of the
+                     single purchase, i.e. spending spread over the firms they know)
+    retention        r[f]     = smoothed share of f's previous customers who rebought from f
+    margin           m[f]     = price − unit cost
+    CLV[n, f]        = m[f] × w[n, f] × Σ_t (r[f] / (1 + d))^t = m w (1 + d) / (1 + d − r)
+
+with d = ``discount_rate`` per step. ``firms.csv`` gets each firm's retention this step, the
+mean share of wallet and the mean CLV of its current customers. Customer value is computed
+whatever the switches (it is an output), and ``lifetime_values`` gives firms that target by
+value each customer's CLV to their supplier.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import kernels
+
+MAX_RETENTION = 0.999  # keeps the geometric sum finite when nobody ever leaves
+
+
+# -- kernels -------------------------------------------------------------------------------
+def lifetime_value(margin, wallet, retention, discount_rate: float) -> np.ndarray:
+    """Discounted value of a customer: margin × wallet share × Σ_t (r / (1 + d))^t, t ≥ 0."""
+    r = np.clip(np.asarray(retention, float), 0.0, MAX_RETENTION)
+    return margin * wallet * (1.0 + discount_rate) / (1.0 + discount_rate - r)
+
+
+def update_wallet(wallet, purchase_share, memory: float) -> np.ndarray:
+    """Exponential average of the share of a customer's purchases made at each firm."""
+    return (1.0 - memory) * wallet + memory * purchase_share
+
+
+# -- phases --------------------------------------------------------------------------------
+def setup(model) -> None:
+    """The whole wallet starts at the initial supplier; retention is not yet known."""
+    pop = model.population
+    pop.wallet = np.zeros((pop.n, model.n_firms), dtype=np.float32)
+    has = np.nonzero(pop.supplier >= 0)[0]
+    pop.wallet[has, pop.supplier[has]] = 1.0
+    model.retention_estimate = np.full(model.n_firms, np.nan)
+
+
+def update(model) -> None:
+    """Shares of wallet move with this step's purchases; retention estimates with churn."""
+    pop, exp, stats = model.population, model.experience, model.step_stats
+    p = model.spec.relationships.customer_value
+    who = exp.who
+    if p.share_of_wallet == "split":
+        from sim.mechanisms.choice import utilities
+
+        share = kernels.logit_probabilities(utilities(model)[who])
+    else:
+        share = np.zeros((len(who), model.n_firms))
+        share[np.arange(len(who)), exp.firm] = 1.0
+    pop.wallet[who] = update_wallet(pop.wallet[who], share, p.wallet_memory)
+    at_risk = stats["at_risk"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(at_risk > 0, stats["retained"] / np.maximum(at_risk, 1), np.nan)
+    est = model.retention_estimate
+    m = p.retention_memory
+    model.retention_estimate = np.where(
+        np.isnan(est), rate, np.where(np.isnan(rate), est, (1 - m) * est + m * rate)
+    )
+
+
+def margins(model) -> np.ndarray:
+    """(F,) price minus unit cost of every firm."""
+    return np.array([f.price - f.unit_cost() for f in model.firms])
+
+
+def lifetime_values(model) -> np.ndarray:
+    """(N,) each customer's CLV to their current supplier (0 without one or before estimates)."""
+    pop = model.population
+    out = np.zeros(pop.n)
+    has = np.nonzero(pop.supplier >= 0)[0]
+    sup = pop.supplier[has]
+    r = np.nan_to_num(model.retention_estimate, nan=0.0)
+    out[has] = lifetime_value(margins(model)[sup], pop.wallet[has, sup], r[sup],
+                              model.spec.relationships.customer_value.discount_rate)
+    return out
+
+
+def columns(model) -> dict[str, np.ndarray]:
+    """Per-firm retention this step, mean share of wallet and mean CLV of current customers."""
+    pop, nf, stats = model.population, model.n_firms, model.step_stats
+    at_risk = stats["at_risk"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        retention = np.where(at_risk > 0, stats["retained"] / np.maximum(at_risk, 1), np.nan)
+    has = np.nonzero(pop.supplier >= 0)[0]
+    sup = pop.supplier[has]
+    wallet = kernels.mean_by_firm(sup, pop.wallet[has, sup].astype(np.float64), nf)
+    clv = kernels.mean_by_firm(sup, lifetime_values(model)[has], nf)
+    return {"retention": retention, "share_of_wallet": wallet, "clv": clv}

@@ -1,0 +1,97 @@
+"""Expectations and the zone of tolerance (switch ``expectations``).
+
+Each customer holds an *adequate* and a *desired* service level (PUV units, the customer's own
+scale). Their ratios to the performance the customer expects are ``adequate_ratio`` (0.85) and
+``desired_ratio`` (1.10), widened or narrowed per customer by a fixed zone-width multiplier.
+
+With ``expectations`` on, every step::
+
+    level ← level + adaptation × (ratio × performance − level)          (buyers: own experience)
+    level ← level + best_offer_pull × max(0, ratio × best − level)      (everyone: best known offer)
+    level ← level × (1 + drift)                                        (imported expectations)
+
+for level ∈ {adequate, desired} with its ratio, where *best* is the highest base PUV among the
+offers the customer knows. A competitor's innovation raises *best*, so expectations rise and the
+same service from every other firm satisfies less (expectation spillover, service
+homogenisation). Reference prices also adapt to what the market charges (PP is relative).
+With the switch off expectations stay at their starting values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import kernels
+from sim.mechanisms import perception
+
+MIN_ZONE = 1e-3  # desired stays at least this much above adequate (relative)
+
+
+# -- kernels -------------------------------------------------------------------------------
+def zone_ratios(adequate_ratio: float, desired_ratio: float, width: np.ndarray):
+    """Per-customer (adequate, desired) ratios for zone-width multipliers ``width``."""
+    low = np.clip(1.0 - (1.0 - adequate_ratio) * width, 0.05, 1.0)
+    high = 1.0 + (desired_ratio - 1.0) * width
+    return low, high
+
+
+def adapt_levels(level, ratio, performance, best, adaptation, pull, drift, bought):
+    """One step of an expectation level (adequate or desired), see the module docstring.
+
+    Args:
+        level: (N,) current level.
+        ratio: (N,) the level's ratio to expected performance.
+        performance: (N,) experienced performance (ignored where not ``bought``).
+        best: (N,) best base PUV known.
+        adaptation: weight of own experience.
+        pull: weight of the best known offer (upward only).
+        drift: relative exogenous drift per step.
+        bought: (N,) bool, who had an experience this step.
+
+    Returns:
+        (N,) new level.
+    """
+    own = np.where(bought, adaptation * (ratio * performance - level), 0.0)
+    level = level + own
+    level = level + pull * np.maximum(0.0, ratio * best - level)
+    return level * (1.0 + drift)
+
+
+# -- phases --------------------------------------------------------------------------------
+def setup(model) -> None:
+    """Starting expectations: the zone around the current supplier's base PUV."""
+    pop = model.population
+    p = model.spec.relationships.expectations
+    base = kernels.perceived_use_value(pop.weights, model.levels_matrix())
+    known = pop.aware & model.active_mask()[None, :]
+    n_known = known.sum(axis=1)
+    mean_known = np.where(known, base, 0.0).sum(axis=1) / np.maximum(n_known, 1)
+    has = pop.supplier >= 0
+    expected = np.where(has, base[np.arange(pop.n), np.maximum(pop.supplier, 0)], mean_known)
+    if p.zone_spread > 0:
+        width = model.rng.lognormal(-0.5 * p.zone_spread**2, p.zone_spread, pop.n)
+    else:
+        width = np.ones(pop.n)
+    pop.zone_width = width.astype(np.float32)
+    low, high = zone_ratios(p.adequate_ratio, p.desired_ratio, width)
+    pop.adequate = (low * expected).astype(np.float32)
+    pop.desired = np.maximum(high * expected, pop.adequate * (1 + MIN_ZONE)).astype(np.float32)
+
+
+def update(model) -> None:
+    """Expectations move with experience and the best known offer; reference prices adapt."""
+    if not model.spec.mechanisms.expectations:
+        return
+    pop, exp = model.population, model.experience
+    p = model.spec.relationships.expectations
+    perf = np.zeros(pop.n)
+    bought = np.zeros(pop.n, dtype=bool)
+    perf[exp.who] = exp.performance
+    bought[exp.who] = True
+    low, high = zone_ratios(p.adequate_ratio, p.desired_ratio, pop.zone_width)
+    args = (perf, exp.best, p.adaptation, p.best_offer_pull, p.drift, bought)
+    adequate = adapt_levels(pop.adequate, low, *args)
+    desired = adapt_levels(pop.desired, high, *args)
+    pop.adequate[:] = np.maximum(adequate, 0.0)
+    pop.desired[:] = np.maximum(desired, pop.adequate * (1 + MIN_ZONE) + 1e-9)
+    perception.adapt_reference_price(model)

@@ -1,0 +1,84 @@
+"""Proactive contact and contact fatigue (switch ``contact_fatigue``).
+
+A firm with ``contact_intensity`` c > 0 reaches every customer with Poisson(c) contacts a step
+(mailings, calls, messages). Each customer keeps a contact stock per firm and a personal
+tolerance (log-normal around ``tolerance``)::
+
+    stock ← memory × stock + contacts
+    excess = max(0, stock − tolerance)
+
+Contacts make the customer aware of the firm. Within tolerance (excess = 0) they are welcome:
+opinion + ``warmth`` per contact and, for the firm's own customers, trust + ``trust_gain``.
+Beyond it they annoy: opinion − ``annoyance`` × excess and satisfaction −
+``satisfaction_loss`` × excess ("do not disturb"). No firm contacts anyone by default, and
+nothing is drawn then. With the switch off, contacts have no effect at all.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.mechanisms.relationships import firm_values, shift_opinion
+
+
+# -- kernel --------------------------------------------------------------------------------
+def contact_effects(stock, contacts, tolerance, memory: float):
+    """New contact stock and the excess beyond each customer's tolerance.
+
+    Args:
+        stock: (N,) contact stock before this step.
+        contacts: (N,) contacts this step.
+        tolerance: (N,) tolerated stock.
+        memory: share of the old stock remembered.
+
+    Returns:
+        (new_stock, excess) both (N,) and ≥ 0.
+    """
+    new = memory * stock + contacts
+    return new, np.maximum(0.0, new - tolerance)
+
+
+# -- phases --------------------------------------------------------------------------------
+def setup(model) -> None:
+    """Draw each customer's tolerance; contact stocks are allocated on first contact."""
+    pop = model.population
+    p = model.spec.relationships.contact_fatigue
+    if p.tolerance_spread > 0:
+        spread = model.rng.lognormal(0.0, p.tolerance_spread, pop.n)
+    else:
+        spread = np.ones(pop.n)
+    pop.contact_tolerance = (p.tolerance * spread).astype(np.float32)
+    pop.contact_stock = None
+
+
+def contact(model) -> None:
+    """Firms contact customers; welcome contacts warm, excess contacts annoy."""
+    if not model.spec.mechanisms.contact_fatigue:
+        return
+    pop, nf, stats = model.population, model.n_firms, model.step_stats
+    intensity = firm_values(model, "contact_intensity", 0.0) * model.active_mask()
+    if not (intensity > 0).any() and pop.contact_stock is None:
+        return
+    p = model.spec.relationships.contact_fatigue
+    if pop.contact_stock is None:
+        pop.contact_stock = np.zeros((pop.n, nf), dtype=np.float32)
+    for f in range(nf):
+        if intensity[f] <= 0 and not pop.contact_stock[:, f].any():
+            continue
+        k = model.rng.poisson(intensity[f], pop.n) if intensity[f] > 0 else np.zeros(pop.n)
+        stock, excess = contact_effects(pop.contact_stock[:, f], k, pop.contact_tolerance,
+                                        p.memory)
+        pop.contact_stock[:, f] = stock
+        reached = k > 0
+        pop.aware[reached, f] = True
+        welcome = reached & (excess <= 0)
+        annoyed = reached & (excess > 0)
+        stats["contacts"][f] += k.sum()
+        stats["annoyed"][f] += np.count_nonzero(annoyed)
+        rows = np.nonzero(welcome | annoyed)[0]
+        delta = np.where(welcome, p.warmth * k, -p.annoyance * excess)[rows]
+        shift_opinion(model, rows, np.full(len(rows), f), delta)
+        own = welcome & (pop.supplier == f)
+        pop.trust[own, f] = np.minimum(1.0, pop.trust[own, f] + p.trust_gain)
+        sat = pop.satisfaction[annoyed, f]
+        pop.satisfaction[annoyed, f] = np.clip(sat - p.satisfaction_loss * excess[annoyed], 0, 1)

@@ -1,0 +1,50 @@
+"""Learning relationships (switch ``learning``).
+
+A firm that invests in customer knowledge learns each buyer's weights with every purchase::
+
+    knowledge[n, f] ← knowledge + learning_rate(f) × (1 − knowledge)
+
+The *customer sacrifice* is the value a standard offer fails to deliver to a customer whose
+wants differ from it — here ``customer_sacrifice`` × the customer's total weight. What the firm
+knows it tailors away, so the customer's PUV of that firm (perceived and experienced) rises by::
+
+    learned gain = customer sacrifice × knowledge[n, f]
+
+Knowledge stays with the firm that earned it: a customer who leaves gives it up and must teach
+a new supplier from scratch (and, with ``switching_costs`` on, pays ``teaching_cost`` ×
+knowledge to leave). The gain grows with tenure, so the learning firm's advantage does too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.mechanisms.relationships import firm_values
+
+
+# -- kernels -------------------------------------------------------------------------------
+def customer_sacrifice(weights: np.ndarray, sacrifice: float) -> np.ndarray:
+    """(N,) value lost to a standard offer: ``sacrifice`` × the customer's total weight."""
+    return sacrifice * weights.sum(axis=1)
+
+
+def learn(knowledge: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """Knowledge after one more purchase, in [0, 1]."""
+    rate = np.clip(rate, 0.0, 1.0)
+    return knowledge + rate * (1.0 - knowledge)
+
+
+# -- phase ---------------------------------------------------------------------------------
+def update(model) -> None:
+    """Firms learn about their buyers; the buyers' PUV of them rises by the learned gain."""
+    if not model.spec.mechanisms.learning:
+        return
+    pop, exp = model.population, model.experience
+    p = model.spec.relationships.learning
+    who, firm = exp.who, exp.firm
+    rate = firm_values(model, "learning_rate", p.default_rate)
+    old = pop.knowledge[who, firm].astype(np.float64)
+    new = learn(old, rate[firm])
+    pop.knowledge[who, firm] = new
+    sacrifice = customer_sacrifice(pop.weights[who], p.customer_sacrifice)
+    pop.value_shift[who, firm] += sacrifice * (new - old)

@@ -1,0 +1,159 @@
+"""Experience and satisfaction: performance against each customer's zone of tolerance.
+
+Every buyer experiences the service of the firm they bought from::
+
+    performance = base PUV × service_quality × (1 + noise × service_consistency × ε)
+                  + customer sacrifice × knowledge          (learning relationships)
+    z           = (performance − adequate) / (desired − adequate)     (disconfirmation)
+    score       = 1 / (1 + exp(−steepness × z))
+
+z < 0 is a dissatisfying experience (below the adequate level), 0 ≤ z ≤ 1 a satisfying one (in
+the zone of tolerance), z > 1 a delighting one (above the desired level). A customer's
+satisfaction with a firm is an exponential average of scores (``memory`` = weight of the last).
+Base PUV is what the offer's attribute levels are worth to the customer (no hearsay), so service
+heterogeneity and a weak delivery (``service_quality`` < 1) show up here first.
+
+Defectors are counted here too, before this step's experience overwrites anything: a customer
+who bought elsewhere than their previous supplier *defected*, and was a *satisfied defector*
+when their satisfaction with the firm they left was at least ½.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from sim import kernels
+from sim.mechanisms.relationships import firm_values
+
+SATISFIED = 0.5  # satisfaction score at the adequate level (z = 0)
+
+
+@dataclasses.dataclass
+class Experience:
+    """The step's purchases and how they went, shared by the later relationship phases.
+
+    Attributes:
+        who: (B,) indices of the customers who bought.
+        firm: (B,) the firm each bought from.
+        new: (B,) bought from a firm other than their previous supplier (or had none).
+        performance: (B,) experienced performance in PUV units.
+        z: (B,) disconfirmation (0 = adequate level, 1 = desired level).
+        best: (N,) best base PUV each customer knows of (for expectations).
+        recovered: (B,) a complaint about this purchase was recovered well.
+    """
+
+    who: np.ndarray
+    firm: np.ndarray
+    new: np.ndarray
+    performance: np.ndarray
+    z: np.ndarray
+    best: np.ndarray
+    recovered: np.ndarray
+
+    @property
+    def dissatisfied(self) -> np.ndarray:
+        """(B,) below the adequate level and not put right by a complaint."""
+        return (self.z < 0) & ~self.recovered
+
+    @property
+    def satisfied(self) -> np.ndarray:
+        """(B,) at or above the adequate level, or recovered."""
+        return ~self.dissatisfied
+
+    @property
+    def delighted(self) -> np.ndarray:
+        """(B,) above the desired level."""
+        return self.z > 1
+
+
+# -- kernels -------------------------------------------------------------------------------
+def experienced_performance(
+    base: np.ndarray,
+    quality: np.ndarray,
+    noise_sd: np.ndarray,
+    learned_gain: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Performance a buyer experiences: the offer's value, delivered with variation.
+
+    Args:
+        base: (B,) base PUV of the bought offer for each buyer.
+        quality: (B,) the firm's service-quality multiplier.
+        noise_sd: (B,) relative standard deviation of performance.
+        learned_gain: (B,) value added by what the firm knows of the buyer.
+        rng: the model's generator (one normal per buyer).
+
+    Returns:
+        (B,) experienced performance, never below 0.
+    """
+    eps = rng.standard_normal(len(base))
+    return np.maximum(base * quality * (1.0 + noise_sd * eps), 0.0) + learned_gain
+
+
+def disconfirmation(performance, adequate, desired) -> np.ndarray:
+    """Disconfirmation (performance − adequate) / (desired − adequate): 0 adequate, 1 desired."""
+    width = np.maximum(np.asarray(desired, float) - adequate, 1e-9)
+    return (performance - adequate) / width
+
+
+def satisfaction_score(z: np.ndarray, steepness: float) -> np.ndarray:
+    """Logistic map of disconfirmation to [0, 1]; ½ at the adequate level."""
+    return 1.0 / (1.0 + np.exp(-steepness * np.clip(z, -50, 50)))
+
+
+def blend(old: np.ndarray, new: np.ndarray, memory: float) -> np.ndarray:
+    """Exponential average with weight ``memory`` on ``new``; ``new`` where ``old`` is NaN."""
+    return np.where(np.isnan(old), new, (1.0 - memory) * old + memory * new)
+
+
+# -- phase ---------------------------------------------------------------------------------
+def experience(model) -> None:
+    """Buyers experience the service, become (dis)satisfied; defectors are counted."""
+    pop, nf, stats = model.population, model.n_firms, model.step_stats
+    params = model.spec.relationships
+    who = np.nonzero(pop.bought)[0]
+    firm = pop.choice[who]
+    prev = pop.previous_supplier[who]
+    new = prev != firm
+    _count_defectors(pop, stats, who, firm, prev, nf)
+
+    base_all = kernels.perceived_use_value(pop.weights, model.levels_matrix())
+    known = pop.aware & model.active_mask()[None, :]
+    best = np.where(known, base_all, -np.inf).max(axis=1)
+    best = np.where(np.isfinite(best), best, 0.0)
+    base = base_all[who, firm]
+    quality = firm_values(model, "service_quality", 1.0)
+    consistency = firm_values(model, "service_consistency", 1.0)
+    noise = params.satisfaction.performance_noise * consistency
+    gain = np.zeros(len(who))
+    if model.spec.mechanisms.learning:
+        from sim.mechanisms.learning import customer_sacrifice
+
+        gain = customer_sacrifice(pop.weights[who], params.learning.customer_sacrifice)
+        gain = gain * pop.knowledge[who, firm]
+    perf = experienced_performance(base, quality[firm], noise[firm], gain, model.rng)
+    z = disconfirmation(perf, pop.adequate[who], pop.desired[who])
+    score = satisfaction_score(z, params.satisfaction.steepness)
+    pop.satisfaction[who, firm] = blend(
+        pop.satisfaction[who, firm], score, params.satisfaction.memory
+    )
+    model.experience = Experience(
+        who=who, firm=firm, new=new, performance=perf, z=z, best=best,
+        recovered=np.zeros(len(who), dtype=bool),
+    )
+    stats["delighted_buyers"] += kernels.count_by_firm(firm[z > 1], nf)
+
+
+def _count_defectors(pop, stats, who, firm, prev, nf) -> None:
+    """Count customers who left a firm they had experienced, and whether they were satisfied."""
+    left = (prev >= 0) & (prev != firm)
+    rows, old = who[left], prev[left]
+    sat = pop.satisfaction[rows, old]
+    known = np.isfinite(sat)
+    stats["defectors"] += kernels.count_by_firm(old[known], nf)
+    stats["satisfied_defectors"] += kernels.count_by_firm(old[known & (sat >= SATISFIED)], nf)
+    stay = (prev >= 0) & ~left
+    stats["at_risk"] += kernels.count_by_firm(prev[prev >= 0], nf)
+    stats["retained"] += kernels.count_by_firm(prev[stay], nf)
