@@ -221,7 +221,7 @@ class Classroom:
                 if Store.closed_rounds(con, info.id) != closed:
                     continue  # a round closed meanwhile: check again against the new round
                 decision_id = Store.append_decision(
-                    con, info.id, team.name, closed + 1, parsed.model_dump(exclude_none=True)
+                    con, info.id, team.name, closed + 1, parsed.record()
                 )
                 revisions = len([
                     r for r in Store.decision_records(con, info.id, team.name)
@@ -229,7 +229,7 @@ class Classroom:
                 ])
             return {"game": info.id, "team": team.name, "firm": team.firm, "round": closed + 1,
                     "decision_id": decision_id, "revision": revisions,
-                    "decision": parsed.model_dump(exclude_none=True)}
+                    "decision": parsed.record()}
         raise ClassroomError("rounds kept closing while submitting; try again")
 
     def check_decision(self, info: GameInfo, team: Team, decision: Decision, closed: int) -> None:
@@ -282,25 +282,30 @@ class Classroom:
         return decision.spending_per_period() * info.periods + research
 
     def offer(self, info: GameInfo, team: Team, closed: int) -> dict:
-        """The team's price and attribute levels going into round ``closed + 1``."""
+        """The team's price, attribute levels and programmes going into round ``closed + 1``."""
         spec = info.scenario.firms[info.scenario.firm_index(team.firm)]
         dims = info.scenario.market.dimensions
         price = spec.price
         levels = {d: float(spec.attributes.get(d, 0.0)) for d in dims}
+        programmes = _programme_settings(getattr(spec, "programmes", None))
         first_step = closed * info.periods + 1
-        changes = [(e.at, 0, e.set or {}) for e in info.scenario.events
-                   if e.firm == team.firm and e.at < first_step]
+        changes = []
+        for e in info.scenario.events:
+            if e.firm == team.firm and e.at < first_step and e.set is not None:
+                change = e.set if isinstance(e.set, dict) else e.set.model_dump(exclude_none=True)
+                changes.append((e.at, 0, {**change, **_programme_settings(change.get("programmes"))}))
         with self.store.read() as con:
             decided = Store.effective_decisions(con, info.id)
         for k in range(1, closed + 1):
             if team.name in decided.get(k, {}):
-                d = decided[k][team.name][0]
-                changes.append(((k - 1) * info.periods + 1, 1, d))
+                changes.append(((k - 1) * info.periods + 1, 1, decided[k][team.name][0]))
         for _, _, change in sorted(changes, key=lambda c: (c[0], c[1])):
             price = change.get("price", price)
             levels.update({d: float(v) for d, v in (change.get("attributes") or {}).items()
                            if d in levels})
-        return {"price": float(price), "attributes": levels}
+            programmes.update({f: change[f] for f in engine.PROGRAMME_FIELDS
+                               if change.get(f) is not None})
+        return {"price": float(price), "attributes": levels, "programmes": programmes}
 
     def budget(self, info: GameInfo, team: Team, closed: int) -> dict:
         """Cash the team has going into the round after ``closed``, net of research bought."""
@@ -613,7 +618,7 @@ class Classroom:
         else:
             parsed = parse_decision(decision)
             changed.setdefault(round_no, {})[team.name] = (
-                parsed.model_dump(exclude_none=True), "counterfactual", 1)
+                parsed.record(), "counterfactual", 1)
         actual = reports.by_round(self._replay(info, closed, frozen)["firms"], info.periods)
         what_if = reports.by_round(self._replay(info, closed, changed)["firms"], info.periods)
         return debrief_mod.compare(actual, what_if)
@@ -641,6 +646,17 @@ class Classroom:
         return [{"firm": f.name, "team": team_of.get(f.name), "price": f.price,
                  "attributes": dict(f.attributes)}
                 for f in info.scenario.firms if f.enter_at == 0]
+
+
+def _programme_settings(programmes) -> dict:
+    """Programme settings as decision fields (quality investment as one total per period)."""
+    if programmes is None:
+        return {}
+    data = programmes if isinstance(programmes, dict) else programmes.model_dump()
+    out = {f: data[f] for f in engine.PROGRAMME_FIELDS if data.get(f) is not None}
+    if isinstance(out.get("quality_investment"), dict):
+        out["quality_investment"] = float(sum(out["quality_investment"].values()))
+    return out
 
 
 def parse_decision(decision: Any) -> Decision:

@@ -99,6 +99,13 @@ class Decision(_Strict):
                 raise ValueError(f"level of {dim!r} must lie in [0, 1], got {level}")
         return value
 
+    def record(self) -> dict:
+        """The decision as stored: only the fields it sets."""
+        data = self.model_dump(exclude_none=True)
+        if not data.get("research"):
+            data.pop("research", None)
+        return data
+
     def given(self) -> list[str]:
         """The decision fields this decision sets."""
         fields = [f for f in DECISION_FIELDS if f != "research" and getattr(self, f) is not None]
