@@ -1,9 +1,9 @@
 """Global sensitivity analysis: which scenario parameters drive a firm's outcome, with intervals.
 
 ``sensitivity(scenario, params, method="morris" | "sobol", samples=N, output="share", firm=...)``
-samples the parameter box with SALib, runs every sample point through ``run_scenario`` (so it
-parallelises like any run, and uses the Dask backend where the runner offers one), and ranks the
-parameters:
+samples the parameter box with SALib, runs every sample point through ``run_scenario`` (sample points in
+parallel local processes with ``workers``; or each point's replicates on the runner's Dask
+backend), and ranks the parameters:
 
 * **Morris** elementary effects (Morris 1991; Campolongo et al. 2007): ``mu_star`` (mean
   absolute effect of moving the parameter across its range) with its bootstrap 95 % interval,
@@ -19,10 +19,13 @@ of the named firm, averaged over the last ``window`` steps and over replicates.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import math
+import multiprocessing
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -167,6 +170,7 @@ def sensitivity(
     window: int = 5,
     workers: int = 1,
     backend: str | None = None,
+    address: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SensitivityResult:
     """Rank the parameters by their influence on ``output`` of ``firm``.
@@ -182,8 +186,10 @@ def sensitivity(
         seed: master seed shared by every sample point (default the scenario's).
         steps: periods per run (default the scenario's).
         window: final steps averaged into the output.
-        workers: processes per run (passed to ``run_scenario``).
-        backend: the runner's backend, where it has one (e.g. ``"dask"``).
+        workers: local processes running sample points in parallel.
+        backend: the runner's backend (``"local"`` or ``"dask"``); each sample point's
+            replicates then run there.
+        address: the Dask scheduler's address (``dask`` only).
         progress: called as ``progress(done, total)`` after each run.
 
     Raises:
@@ -214,12 +220,18 @@ def sensitivity(
         "bounds": [[p.low, p.high] for p in ranges],
     }
     x = _sample(problem, method, samples, seed)
+    specs = [with_values(spec, ranges, point) for point in x]
+    run = functools.partial(_run, replicates=replicates, seed=seed, steps=steps,
+                            backend=backend, address=address)
+    first = run(specs[0])  # in this process: a bad output or backend fails fast
+    if output not in first.columns:
+        raise _error("--output", f"unknown output {output!r}; numeric firms columns: "
+                     f"{', '.join(_numeric_columns(first))}")
     y = np.empty(len(x))
-    for i, point in enumerate(x):
-        firms = _run(with_values(spec, ranges, point), replicates, seed, steps, workers, backend)
-        if i == 0 and output not in firms.columns:
-            raise _error("--output", f"unknown output {output!r}; numeric firms columns: "
-                         f"{', '.join(_numeric_columns(firms))}")
+    y[0] = output_value(first, output, firm, window)
+    if progress:
+        progress(1, len(x))
+    for i, firms in enumerate(_map(run, specs[1:], workers, backend), start=1):
         y[i] = output_value(firms, output, firm, window)
         if progress:
             progress(i + 1, len(x))
@@ -273,16 +285,26 @@ def _analyse(problem, method, x, y, ranges, seed) -> pd.DataFrame:
     return base
 
 
-def _run(spec, replicates, seed, steps, workers, backend) -> pd.DataFrame:
+def _run(spec, replicates, seed, steps, backend=None, address=None) -> pd.DataFrame:
+    """One sample point through the one headless entry point."""
     from sim.runner import run_scenario
 
-    kwargs: dict[str, Any] = {"replicates": replicates, "seed": seed, "steps": steps,
-                              "workers": workers}
-    if backend is not None:
+    kwargs: dict[str, Any] = {"replicates": replicates, "seed": seed, "steps": steps}
+    if backend not in (None, "local") or address is not None:
         if "backend" not in inspect.signature(run_scenario).parameters:
             raise _error("--backend", "this version of the runner has no backends")
-        kwargs["backend"] = backend
+        kwargs.update(backend=backend or "local", address=address)
     return run_scenario(spec, **kwargs).firms
+
+
+def _map(run, specs, workers: int, backend):
+    """Sample points in order; in ``workers`` local processes when asked (and not on Dask)."""
+    if workers <= 1 or backend not in (None, "local") or len(specs) < 2:
+        yield from map(run, specs)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield from pool.map(run, specs)
 
 
 def _numeric_columns(firms: pd.DataFrame) -> list[str]:

@@ -25,7 +25,11 @@ def add_parser(sub) -> None:
     p.add_argument("--replicates", type=int, default=1, help="replicates per sample point")
     p.add_argument("--seed", type=int, default=None, help="master seed shared by every run")
     p.add_argument("--steps", type=int, default=None, help="periods per run")
-    p.add_argument("--workers", type=int, default=1, help="worker processes per run")
+    p.add_argument("--workers", type=int, default=1,
+                   help="local processes running sample points in parallel (same results)")
+    p.add_argument("--backend", choices=("local", "dask"), default="local",
+                   help="where each sample point's replicates run")
+    p.add_argument("--address", default=None, help="Dask scheduler address (with --backend dask)")
     p.add_argument("--out", default=None,
                    help="folder for sensitivity.csv, samples.csv and sensitivity.json")
     p.add_argument("--force", action="store_true", help="replace files in --out")
@@ -48,11 +52,15 @@ def run(args) -> int:
         raise UserError(f"{out}/sensitivity.csv exists; choose another --out or add --force")
     scenario = load(args)
     progress = None if args.json else Progress(f"sensitivity of {scenario.name}")
-    result = sensitivity(
-        scenario, args.params, method=args.method, samples=args.samples, output=args.output,
-        firm=args.firm, replicates=args.replicates, seed=args.seed, steps=args.steps,
-        workers=args.workers, progress=progress,
-    )
+    try:
+        result = sensitivity(
+            scenario, args.params, method=args.method, samples=args.samples,
+            output=args.output, firm=args.firm, replicates=args.replicates, seed=args.seed,
+            steps=args.steps, workers=args.workers, backend=args.backend, address=args.address,
+            progress=progress,
+        )
+    except _backend_error() as exc:
+        raise UserError(str(exc)) from None
     if out is not None:
         try:
             out.mkdir(parents=True, exist_ok=True)
@@ -68,6 +76,12 @@ def run(args) -> int:
         if out is not None:
             print(f"written to {out}/ (sensitivity.csv, samples.csv, sensitivity.json)")
     return 0
+
+
+def _backend_error() -> type[Exception]:
+    from sim import runner
+
+    return getattr(runner, "BackendError", UserError)
 
 
 def _summary(result) -> dict:

@@ -6,6 +6,7 @@ columns it measures.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from sim.validation.core import Outcome, Settings, case, columns_present, mean_ci
@@ -92,65 +93,288 @@ def double_jeopardy(settings: Settings) -> Outcome:
     )
 
 
-def _not_yet(reason: str):
-    def check(settings: Settings) -> Outcome:
-        raise NotImplementedError(reason)
+def _ratio_per_replicate(firms: pd.DataFrame, num: str, den: str, first_step: int = 1):
+    """Σ num / Σ den over firms and steps (from ``first_step``), one value per replicate."""
+    df = firms[firms["step"] >= first_step]
+    sums = df.groupby("replicate")[[num, den]].sum()
+    return (sums[num] / sums[den].where(sums[den] > 0)).to_numpy()
 
-    return check
+
+def _with_failures(settings: Settings, level: str | None = None) -> dict:
+    """The five brands with service failures at the two largest (to make dissatisfaction)."""
+    scenario = five_brand_market(settings)
+    scenario["events"] = [
+        {"at": 8, "type": "service_failure", "firm": "Brand1", "severity": 0.5, "duration": 6},
+        {"at": 16, "type": "service_failure", "firm": "Brand2", "severity": 0.5, "duration": 6},
+    ]
+    if level:
+        for firm in scenario["firms"]:
+            firm["programmes"] = {"relationship_level": level}
+    return scenario
 
 
-# The remaining cases need the relationship mechanisms (issue 3) and firm programmes (issue 4).
-case(
+def _top_box_retention(settings: Settings, top: float = 0.8):
+    """Per replicate: retention of 'totally' (score ≥ top) vs 'merely' satisfied customers.
+
+    Customer-level, so the replicates are replayed with ``MarketModel`` (the same seeds as
+    ``run_scenario``) and each customer's satisfaction with their supplier is read before the
+    next purchase.
+    """
+    from sim import MarketModel, load_scenario
+    from sim.mechanisms.satisfaction import SATISFIED
+    from sim.runner import replicate_seeds
+
+    spec = load_scenario(five_brand_market(settings))
+    out = []
+    for seq in replicate_seeds(settings.seed, settings.replicates):
+        model = MarketModel(spec, seed=seq)
+        stay = {"total": [0, 0], "merely": [0, 0]}
+        for step in range(spec.steps):
+            pop = model.population
+            sup = pop.supplier.copy()
+            has = sup >= 0
+            sat = np.full(pop.n, np.nan)
+            sat[has] = pop.satisfaction[np.nonzero(has)[0], sup[has]]
+            model.step()
+            if step < 5:
+                continue
+            bought = pop.bought & has & np.isfinite(sat)
+            kept = bought & (pop.choice == sup)
+            for name, mask in (("total", sat >= top),
+                               ("merely", (sat >= SATISFIED) & (sat < top))):
+                stay[name][0] += int((kept & mask).sum())
+                stay[name][1] += int((bought & mask).sum())
+        out.append({k: v[0] / v[1] if v[1] else np.nan for k, v in stay.items()})
+    return pd.DataFrame(out)
+
+
+@case(
     "satisfied_defectors",
     title="Satisfied customers still defect; totally satisfied ones stay",
     claim="Most defectors call themselves satisfied, and 'totally satisfied' customers are much "
     "more likely to stay than 'merely satisfied' ones.",
     source="Jones & Sasser, 'Why Satisfied Customers Defect', *Harvard Business Review* (1995); "
-    "seed texts 000, 002",
-    scenario="Baseline-like market with a rival improving its offer; defectors split by their "
-    "satisfaction with the firm they left.",
-    pending=columns_present("satisfied_defectors"),
-)(_not_yet("satisfied_defectors"))
-case(
+    "Reichheld (1993); seed texts 000, 002",
+    scenario="The five-brand market (mechanisms on, 30 steps): share of defectors whose "
+    "satisfaction with the firm they left was at least adequate (score ≥ 0.5); retention at the "
+    "next purchase of customers scoring ≥ 0.8 ('totally') vs 0.5–0.8 ('merely').",
+    pending=columns_present("satisfied_defectors", "defectors"),
+)
+def satisfied_defectors(settings: Settings) -> Outcome:
+    """Fraction of satisfied defectors, and top-box vs merely-satisfied retention."""
+    from sim import run_scenario
+
+    firms = run_scenario(five_brand_market(settings), replicates=settings.replicates,
+                         seed=settings.seed).firms
+    frac = _ratio_per_replicate(firms, "satisfied_defectors", "defectors", first_step=6)
+    boxes = _top_box_retention(settings)
+    gap = (1 - boxes["merely"]) / (1 - boxes["total"])  # how many times likelier to defect
+    m_f, lo_f, hi_f = mean_ci(frac)
+    m_t, lo_t, hi_t = mean_ci(boxes["total"])
+    m_m, lo_m, hi_m = mean_ci(boxes["merely"])
+    m_g, lo_g, hi_g = mean_ci(gap)
+    return Outcome(
+        measured=f"{m_f:.0%} of defectors were satisfied with the firm they left; retention "
+        f"totally satisfied {m_t:.1%} vs merely satisfied {m_m:.1%} (merely satisfied defect "
+        f"{m_g:.1f}× as often)",
+        interval=f"satisfied share of defectors {lo_f:.3f}–{hi_f:.3f}; retention totally "
+        f"{lo_t:.3f}–{hi_t:.3f}, merely {lo_m:.3f}–{hi_m:.3f}; defection ratio "
+        f"{lo_g:.2f}–{hi_g:.2f}",
+        expected="satisfied share of defectors > 50 %; merely satisfied defect at least 1.5× as "
+        "often as totally satisfied",
+        passed=bool(lo_f > 0.5 and lo_g > 1.5),
+        numbers={"satisfied_defector_share": m_f, "retention_total": m_t,
+                 "retention_merely": m_m, "defection_ratio": m_g},
+    )
+
+
+@case(
     "wom_asymmetry",
     title="Word-of-mouth asymmetry",
-    claim="Dissatisfied customers tell about twice as many people as satisfied ones.",
+    claim="Dissatisfied customers tell more people than satisfied ones — about twice as many.",
     source="TARP (1986) as cited in the seed texts (003); Anderson, 'Customer Satisfaction and "
     "Word of Mouth', *Journal of Service Research* (1998)",
-    scenario="One firm with a service failure; word-of-mouth contacts per dissatisfied vs per "
-    "satisfied customer.",
-    pending=columns_present("wom_positive", "wom_negative"),
-)(_not_yet("wom_asymmetry"))
-case(
+    scenario="The five-brand market with service failures at the two largest brands (steps "
+    "8–13 and 16–21): word-of-mouth messages per dissatisfied buyer vs per satisfied buyer.",
+    pending=columns_present("wom_positive", "wom_negative", "satisfied_buyers",
+                            "dissatisfied_buyers"),
+)
+def wom_asymmetry(settings: Settings) -> Outcome:
+    """Messages per dissatisfied buyer over messages per satisfied buyer."""
+    from sim import run_scenario
+
+    firms = run_scenario(_with_failures(settings), replicates=settings.replicates,
+                         seed=settings.seed).firms
+    neg = _ratio_per_replicate(firms, "wom_negative", "dissatisfied_buyers")
+    pos = _ratio_per_replicate(firms, "wom_positive", "satisfied_buyers")
+    ratio = neg / pos
+    m, lo, hi = mean_ci(ratio)
+    return Outcome(
+        measured=f"{np.mean(neg):.3f} messages per dissatisfied buyer vs {np.mean(pos):.3f} per "
+        f"satisfied buyer: ratio {m:.2f}",
+        interval=f"ratio {m:.2f} [{lo:.2f}, {hi:.2f}]",
+        expected="ratio above 1.5 (the sources: about 2)",
+        passed=bool(lo > 1.5),
+        numbers={"ratio": m, "negative_rate": float(np.mean(neg)),
+                 "positive_rate": float(np.mean(pos))},
+    )
+
+
+@case(
     "complaint_recovery",
     title="Complaint recovery",
     claim="Complainers whose problem is recovered return far more often than silent "
     "dissatisfied customers (about 90 % when resolved at once).",
     source="TARP (1986) as cited in the seed texts (003); Hart, Heskett & Sasser, 'The Profitable "
     "Art of Service Recovery', *HBR* (1990)",
-    scenario="Service failures at one firm; retention of recovered complainers vs silent "
-    "dissatisfied customers.",
-    pending=columns_present("recovered"),
-)(_not_yet("complaint_recovery"))
-case(
+    scenario="The five-brand market with service failures, every firm at the `accountable` "
+    "relationship level (easy complaining, good recovery): share of recovered complainers vs of "
+    "unvoiced dissatisfied buyers who buy from the same firm at their next purchase.",
+    pending=columns_present("recovered_returned", "recovered_followups", "unvoiced_returned",
+                            "unvoiced_followups"),
+)
+def complaint_recovery(settings: Settings) -> Outcome:
+    """Return rates of recovered complainers and of silent dissatisfied customers."""
+    from sim import run_scenario
+
+    firms = run_scenario(_with_failures(settings, "accountable"),
+                         replicates=settings.replicates, seed=settings.seed).firms
+    recovered = _ratio_per_replicate(firms, "recovered_returned", "recovered_followups")
+    silent = _ratio_per_replicate(firms, "unvoiced_returned", "unvoiced_followups")
+    m_r, lo_r, hi_r = mean_ci(recovered)
+    m_s, lo_s, hi_s = mean_ci(silent)
+    return Outcome(
+        measured=f"recovered complainers return {m_r:.1%}, silent dissatisfied {m_s:.1%}",
+        interval=f"recovered {lo_r:.3f}–{hi_r:.3f}; silent {lo_s:.3f}–{hi_s:.3f}",
+        expected="recovered return rate above 60 % and at least 1.5× the silent rate",
+        passed=bool(lo_r > 0.6 and lo_r > 1.5 * hi_s),
+        numbers={"recovered_return": m_r, "silent_return": m_s},
+    )
+
+
+CHAIN = ("employee_satisfaction", "service_quality", "satisfaction", "loyalty", "profit")
+
+
+def chain_market(settings: Settings, spend: float | None) -> dict:
+    """Two equal firms; ``Alpha`` starts internal marketing at step 5 (``spend`` per step)."""
+    scenario = {
+        "name": "validation: service-profit chain",
+        "steps": 40,
+        "market": {
+            "customers": settings.customers,
+            "dimensions": ["quality", "service"],
+            "segments": [{"name": "all", "share": 1.0,
+                          "weights": {"quality": 0.5, "service": 0.7}, "price_sensitivity": 1.2}],
+        },
+        "firms": [
+            {"name": name, "price": 10.0, "attributes": {"quality": 0.6, "service": 0.6}}
+            for name in ("Alpha", "Beta")
+        ],
+    }
+    if spend:
+        scenario["events"] = [{"at": 5, "firm": "Alpha",
+                               "set": {"programmes": {"internal_marketing": spend}}}]
+    return scenario
+
+
+@case(
     "service_profit_chain",
     title="Service-profit chain",
-    claim="Internal marketing → employee satisfaction → customer satisfaction → loyalty → "
-    "profit, in that causal order.",
+    claim="Internal marketing → employee satisfaction → service quality → customer "
+    "satisfaction → loyalty → profit, in that causal order.",
     source="Heskett, Jones, Loveman, Sasser & Schlesinger, 'Putting the Service-Profit Chain to "
     "Work', *HBR* (1994); seed texts 000, 003",
-    scenario="An intervention run (internal marketing switched on at step 10) against a control "
-    "with common random numbers; lagged correlations along the chain.",
-    pending=columns_present("employee_satisfaction", "satisfaction", nonzero=("loyalty",)),
-)(_not_yet("service_profit_chain"))
-case(
+    scenario="Two equal firms, 40 steps; intervention: Alpha spends 0.1 per customer per step "
+    "on internal marketing from step 5; control: no spend; common random numbers. For each "
+    "link, Alpha's treatment − control difference over the last 10 steps and the step at which "
+    "it first moves (profit gross of the programme's own cost, i.e. the chain's return).",
+    pending=columns_present("employee_satisfaction", "service_quality", "satisfaction",
+                            nonzero=("loyalty",)),
+)
+def service_profit_chain(settings: Settings) -> Outcome:
+    """Intervention vs control: every link moves up, each no earlier than the one before."""
+    from sim import run_scenario
+
+    spend = 0.1 * settings.customers
+    runs = {}
+    for label, s in (("treated", spend), ("control", None)):
+        firms = run_scenario(chain_market(settings, s), replicates=settings.replicates,
+                             seed=settings.seed).firms
+        alpha = firms[firms["firm"] == "Alpha"].copy()
+        alpha["profit"] = alpha["profit"] + alpha["marketing_spend"]  # the chain's return
+        runs[label] = alpha.set_index(["replicate", "step"])[list(CHAIN)]
+    diff = (runs["treated"] - runs["control"]).groupby(level="step").mean()
+    late = diff[diff.index > diff.index.max() - 10].mean()
+    per_rep = (runs["treated"] - runs["control"])
+    per_rep = per_rep[per_rep.index.get_level_values("step") > diff.index.max() - 10]
+    finals = per_rep.groupby(level="replicate").mean()
+    onset = {}
+    for link in CHAIN:
+        # common random numbers: before the intervention the difference is exactly zero, so
+        # the first step it moves is when the effect arrives along the chain
+        moved = diff.index[diff[link].abs() > 1e-9]
+        onset[link] = int(moved.min()) if len(moved) else None
+    ok = all(late[link] > 0 for link in CHAIN)
+    intervals = []
+    for link in CHAIN:
+        m, lo, hi = mean_ci(finals[link])
+        ok &= lo > 0
+        intervals.append(f"{link} {m:+.4g} [{lo:+.4g}, {hi:+.4g}]")
+    steps = [onset[link] for link in CHAIN]
+    ordered = None not in steps and all(a <= b for a, b in zip(steps, steps[1:], strict=False))
+    ordered = ordered and steps[0] < steps[-1]
+    return Outcome(
+        measured="treatment − control over the last 10 steps: "
+        + ", ".join(f"{link} {late[link]:+.4g}" for link in CHAIN)
+        + "; first moves at steps " + " → ".join(str(s) for s in steps),
+        interval="; ".join(intervals),
+        expected="every difference > 0; each link first moves no earlier than the one before "
+        "it, and profit after employee satisfaction",
+        passed=bool(ok and ordered),
+        numbers={"late_difference": late.to_dict(), "onset": onset},
+    )
+
+
+def spillover_market(settings: Settings, innovate: bool) -> dict:
+    """Three brands; with ``innovate`` Brand1 raises its service level at step 10."""
+    scenario = five_brand_market(settings)
+    scenario["firms"] = scenario["firms"][:3]
+    scenario["steps"] = 30
+    if innovate:
+        scenario["events"] = [{"at": 10, "firm": "Brand1",
+                               "set": {"attributes": {"service": 0.9}}}]
+    return scenario
+
+
+@case(
     "expectation_spillover",
     title="Expectation spillover",
     claim="One firm's innovation raises customers' expectations and lowers the satisfaction of "
-    "its rivals' customers.",
+    "its rivals' customers, although the rivals changed nothing.",
     source="Seed texts 001 (expectation spillover, service homogenisation), 003; Zeithaml, Berry "
-    "& Parasuraman (1993)",
-    scenario="One firm raises its service level at step 10; rivals' customers' satisfaction vs a "
-    "control run with common random numbers.",
+    "& Parasuraman, 'The Nature and Determinants of Customer Expectations of Service' (1993)",
+    scenario="Three brands, mechanisms on, 30 steps; intervention: Brand1 raises service from "
+    "0.5 to 0.9 at step 10; control: no change; common random numbers. Rivals' customers' mean "
+    "satisfaction over steps 15–30, intervention − control.",
     pending=columns_present("satisfaction"),
-)(_not_yet("expectation_spillover"))
+)
+def expectation_spillover(settings: Settings) -> Outcome:
+    """Rivals' satisfaction after Brand1's innovation, against the control run."""
+    from sim import run_scenario
+
+    sat = {}
+    for label, innovate in (("treated", True), ("control", False)):
+        firms = run_scenario(spillover_market(settings, innovate),
+                             replicates=settings.replicates, seed=settings.seed).firms
+        rivals = firms[(firms["firm"] != "Brand1") & (firms["step"] >= 15)]
+        sat[label] = rivals.groupby("replicate")["satisfaction"].mean()
+    diff = (sat["treated"] - sat["control"]).to_numpy()
+    m, lo, hi = mean_ci(diff)
+    return Outcome(
+        measured=f"rivals' customers' satisfaction {sat['treated'].mean():.3f} after the "
+        f"innovation vs {sat['control'].mean():.3f} without: {m:+.3f}",
+        interval=f"difference {m:+.4f} [{lo:+.4f}, {hi:+.4f}]",
+        expected="difference < 0 (interval below zero)",
+        passed=bool(hi < 0),
+        numbers={"difference": m},
+    )

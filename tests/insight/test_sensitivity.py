@@ -62,3 +62,11 @@ def test_bad_requests_raise_scenario_errors(coloured, kwargs, message):
     args = {"params": PARAMS, "samples": 2, **kwargs}
     with pytest.raises(ScenarioError, match=message):
         sensitivity(coloured, **args)
+
+
+@pytest.mark.slow
+def test_parallel_sample_points_give_the_same_ranking(coloured):
+    one = sensitivity(coloured, PARAMS, samples=2, workers=1)
+    two = sensitivity(coloured, PARAMS, samples=2, workers=2)
+    assert one.samples.equals(two.samples)
+    assert one.table.equals(two.table)
