@@ -1,0 +1,102 @@
+"""The compiled (numba) kernels and the numpy kernels give the same bits."""
+
+import copy
+
+import numpy as np
+import pytest
+
+from sim import fast, kernels
+from sim.model import MarketModel
+from sim.runner import run_scenario
+
+pytestmark = pytest.mark.skipif(not fast.AVAILABLE, reason="numba not installed")
+
+
+@pytest.fixture
+def numpy_only(monkeypatch):
+    def switch(on: bool):
+        monkeypatch.setattr(fast, "ENABLED", on)
+
+    return switch
+
+
+@pytest.mark.parametrize("n, f, d", [(1000, 6, 3), (500, 4, 1), (333, 7, 8)])
+def test_perceive_matches_numpy(n, f, d):
+    rng = np.random.default_rng(n)
+    w, levels = rng.random((n, d)), rng.random((f, d))
+    shift = rng.normal(size=(n, f)) * 0.1
+    prices, ref, costs = rng.random(f) * 10 + 1, rng.random(n) * 10 + 1, rng.random(f)
+    puv, pp = np.empty((n, f)), np.empty((n, f))
+    fast.perceive_fused(w, levels, shift, prices, ref, costs, puv, pp)
+    assert np.array_equal(puv, kernels.perceived_use_value(w, levels) + shift)
+    assert np.array_equal(pp, kernels.perceived_price(prices, ref, costs))
+
+
+@pytest.mark.parametrize("loyal, switching", [(True, True), (True, False), (False, True),
+                                              (False, False)])
+@pytest.mark.parametrize("subset", [False, True])
+def test_gumbel_choice_matches_numpy(loyal, switching, subset):
+    rng = np.random.default_rng(7)
+    n, f = 3000, 5
+    puv, pp = rng.random((n, f)), rng.random((n, f)) + 0.5
+    sens = rng.random(n) * 2
+    aware = rng.random((n, f)) < 0.7
+    aware[:20] = False  # customers who know no firm choose nothing
+    active = np.array([True, True, False, True, True])
+    supplier = rng.integers(-1, f, n).astype(np.int32)
+    loyalty, cost = rng.random(n), rng.random(n) * 0.5
+    rows = np.sort(rng.choice(n, n // 2, replace=False)) if subset else np.arange(n)
+    noise = np.random.default_rng(1).gumbel(size=(len(rows), f))
+
+    util = kernels.choice_utility(
+        kernels.net_value(puv, pp, sens), 8.0, aware & active, supplier=supplier,
+        loyalty=loyalty if loyal else None, switching_cost=cost if switching else None,
+    )[rows]
+    noisy = util + noise
+    expected = np.argmax(noisy, axis=1).astype(np.int32)
+    expected[~np.isfinite(noisy[np.arange(len(rows)), expected])] = kernels.NO_FIRM
+
+    got = fast.choose_gumbel_fused(
+        puv, pp, sens, 8.0, aware, active, True, supplier, loyalty if loyal else None,
+        cost if switching else None, noise, rows if subset else None,
+    )
+    assert np.array_equal(got, expected)
+    assert (got[rows < 20] == kernels.NO_FIRM).all()
+
+
+def test_masked_column_mean_matches_numpy():
+    rng = np.random.default_rng(3)
+    values, mask = rng.random((5000, 6)), rng.random((5000, 6)) < 0.6
+    mask[:, 4] = False
+    active = np.array([True, True, False, True, True, True])
+    mean, counts = fast.masked_column_mean(values, mask, active, with_counts=True)
+    both = mask & active
+    assert np.array_equal(mean, kernels.column_mean(values, both), equal_nan=True)
+    assert np.array_equal(counts, both.sum(axis=0))
+
+
+@pytest.mark.parametrize("mechanisms_on", [True, False])
+def test_whole_runs_identical(tiny, numpy_only, mechanisms_on):
+    scenario = copy.deepcopy(tiny)
+    scenario["steps"] = 6
+    scenario["market"]["purchase_probability"] = 0.7
+    scenario["firms"][2]["enter_at"] = 3
+    if not mechanisms_on:
+        scenario["mechanisms"] = {"expectations": False, "loyalty": False, "word_of_mouth": False,
+                                  "complaints": False, "switching_costs": False,
+                                  "learning": False, "contact_fatigue": False,
+                                  "service_profit_chain": False}
+    numpy_only(True)
+    fused = run_scenario(scenario, replicates=2, seed=5)
+    numpy_only(False)
+    plain = run_scenario(scenario, replicates=2, seed=5)
+    assert fused.firms.to_csv() == plain.firms.to_csv()
+    assert fused.segments.to_csv() == plain.segments.to_csv()
+
+
+def test_population_buffers_filled_in_place(tiny, numpy_only):
+    numpy_only(True)
+    model = MarketModel(tiny, seed=1)
+    puv, pp = model.population.puv, model.population.pp
+    model.step()
+    assert model.population.puv is puv and model.population.pp is pp
