@@ -28,6 +28,9 @@ def summarise(result) -> dict[str, Any]:
             per_firm[name] = {m: _mean_ci(group[m].to_numpy(float)) for m in ("share", "profit", "loyalty")}
             per_firm[name]["clock_position"] = group["clock_position"].mode().iat[0]
     out["firms"] = per_firm
+    from sim.mechanisms.relationships import summarise_relationships
+
+    summarise_relationships(firms, out, _mean_ci)
     return out
 
 

@@ -132,3 +132,38 @@ def supplier_values(pop, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rows = np.nonzero(pop.supplier >= 0)[0]
     return rows, values[rows, pop.supplier[rows]]
 
+
+def summarise_relationships(firms, out: dict, mean_ci) -> None:
+    """Add relationship figures over the whole run to a summary (``summary.json``).
+
+    Per firm ``retention``: the share of the firm's customers with a purchase occasion who
+    bought from it again, over all steps. Overall ``satisfied_defector_share``: the share of
+    defectors (customers who left a firm they had experienced) who were satisfied with it when
+    they left; ``recovered_return_rate`` and ``unvoiced_return_rate``: the share of recovered
+    complainers and of silent dissatisfied buyers who came back at their next purchase. Each is
+    computed per replicate and given as mean and 95 % interval over replicates.
+
+    Args:
+        firms: the firms table (one row per replicate × step × firm).
+        out: the summary dict; ``out["firms"][name]`` gets ``retention``.
+        mean_ci: ``values -> {mean, low, high}``.
+    """
+    needed = {"retained", "at_risk", "defectors", "satisfied_defectors"}
+    if firms.empty or not needed <= set(firms.columns):
+        return
+    by_rep = firms.groupby("replicate")
+
+    def ratio(num: str, den: str) -> dict:
+        sums = by_rep[[num, den]].sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return mean_ci((sums[num] / sums[den].where(sums[den] > 0)).to_numpy(float))
+
+    out["satisfied_defector_share"] = ratio("satisfied_defectors", "defectors")
+    out["recovered_return_rate"] = ratio("recovered_returned", "recovered_followups")
+    out["unvoiced_return_rate"] = ratio("unvoiced_returned", "unvoiced_followups")
+    per_firm = firms.groupby(["firm", "replicate"], sort=False)[["retained", "at_risk"]].sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = per_firm["retained"] / per_firm["at_risk"].where(per_firm["at_risk"] > 0)
+    for name, summary in out.get("firms", {}).items():
+        if name in rate.index.get_level_values(0):
+            summary["retention"] = mean_ci(rate.loc[name].to_numpy(float))

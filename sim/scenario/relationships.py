@@ -27,7 +27,7 @@ class ExpectationParams(_Section):
     """Zone of tolerance: each customer's adequate and desired service levels."""
 
     adequate_ratio: float = Field(
-        0.85,
+        0.80,
         title="Adequate level (× expected performance)",
         gt=0,
         le=1,
@@ -59,7 +59,7 @@ class ExpectationParams(_Section):
         "what they just experienced (times the ratios above).",
     )
     best_offer_pull: float = Field(
-        0.2,
+        0.05,
         title="Pull of the best known offer",
         ge=0,
         le=1,
@@ -141,7 +141,7 @@ class LoyaltyParams(_Section):
         ge=0,
         le=5,
         description="Net-value bonus of the current supplier at the partner rung (linear in the "
-        "rung, 0 for a mere customer... partner).",
+        "rung: rung / 5 of it, so a mere customer gets a fifth).",
     )
 
 
@@ -150,10 +150,10 @@ class LadderParams(_Section):
 
     client_trust: float = Field(0.55, title="Trust to become a client", ge=0, le=1)
     supporter_trust: float = Field(0.65, title="Trust to become a supporter", ge=0, le=1)
-    advocate_trust: float = Field(0.75, title="Trust to become an advocate", ge=0, le=1)
-    partner_trust: float = Field(0.85, title="Trust to become a partner", ge=0, le=1)
+    advocate_trust: float = Field(0.80, title="Trust to become an advocate", ge=0, le=1)
+    partner_trust: float = Field(0.92, title="Trust to become a partner", ge=0, le=1)
     up_probability: float = Field(
-        0.5,
+        0.3,
         title="Chance to climb per satisfied purchase",
         ge=0,
         le=1,
@@ -222,7 +222,7 @@ class LearningParams(_Section):
     """Learning relationships: firms learn each buyer's weights, shrinking customer sacrifice."""
 
     customer_sacrifice: float = Field(
-        0.15,
+        0.10,
         title="Customer sacrifice",
         ge=0,
         le=2,
@@ -309,7 +309,7 @@ class ComplaintParams(_Section):
         0.8, title="Satisfaction after a recovered complaint", ge=0, le=1
     )
     recovery_goodwill: float = Field(
-        0.1,
+        0.15,
         title="Goodwill of a recovered complaint",
         ge=0,
         le=2,
