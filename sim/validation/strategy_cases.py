@@ -73,7 +73,8 @@ def _margin(firms, name: str) -> np.ndarray:
     "share; the low-price position wins share but at a lower margin.",
     source=BOWMAN,
     scenario="3 identical centre offers + 1 mover at each position (price and/or value ±20 %), "
-    "2 segments, mechanisms on, 20 steps; share averaged over steps 6–20.",
+    "2 segments, mechanisms on, 20 steps; share averaged over steps 6–20; the mover's clock "
+    "label checked at step 1.",
 )
 def strategy_clock(settings: Settings) -> Outcome:
     """Each clock move against three centre offers."""
@@ -86,7 +87,11 @@ def strategy_clock(settings: Settings) -> Outcome:
         shares = per_replicate(firms, "share", slice(6, None))
         gap = shares["Mover"] - shares[["Centre1", "Centre2", "Centre3"]].mean(axis=1)
         m, lo, hi = mean_ci(gap)
-        label = firms[firms["firm"] == "Mover"]["clock_position"].mode().iat[0]
+        # the position taken: its label when the move is made (later, word of mouth and
+        # learning shift the mover's *perceived* value, e.g. a popular low-price firm can come
+        # to be seen as hybrid)
+        first = firms[(firms["firm"] == "Mover") & (firms["step"] == firms["step"].min())]
+        label = first["clock_position"].mode().iat[0]
         good = (lo > 0) if effect == "gain" else (hi < 0)
         good &= label == position
         text = f"{position}: share {shares['Mover'].mean():.3f} vs centre " \
@@ -124,6 +129,10 @@ def bertrand_market(settings: Settings, value_gap: float, strategy: str) -> dict
             "customers": settings.customers,
             "dimensions": ["quality"],
             "rationality": 20.0,
+            # a fixed reference price: with adapting references a dominant firm's price
+            # increases raise the reference it is judged against (see docs/validation.md)
+            "reference_price": 10.0,
+            "reference_adaptation": 0.0,
             "segments": [{"name": "all", "share": 1.0, "weights": {"quality": 1.0},
                           "price_sensitivity": 1.0, "heterogeneity": 0.1}],
         },
@@ -152,7 +161,7 @@ def _both(*checks):
     claim="Price competition among identical offers drives price toward unit cost (Bertrand); "
     "when perceived use value differs, the better offer sustains a price above cost.",
     source="Bertrand (1883); Tirole, *The Theory of Industrial Organization* (1988), ch. 5 & 7",
-    scenario="2 firms, unit cost 4, starting prices 10 and 9.8, 60 steps, mechanisms on. Identical "
+    scenario="2 firms, unit cost 4, starting prices 10 and 9.8, fixed reference price 10, 60 steps, mechanisms on. Identical "
     "offers, both `undercut`; then B's quality 0.4 higher and both `best_response` "
     "(profit-seeking). Mark-up = price / unit cost − 1 over the last 5 steps.",
     pending=_both(strategy_registered("undercut"), strategy_registered("best_response")),
