@@ -137,6 +137,53 @@ def perceive_fused(weights, levels, value_shift, prices, reference_price, nonmon
 
 
 @_jit
+def _weighted_sums(weights, levels, out):
+    n, n_dims = weights.shape
+    for i in range(n):
+        for f in range(levels.shape[0]):
+            s = weights[i, 0] * levels[f, 0] if n_dims > 0 else 0.0
+            for d in range(1, n_dims):
+                s += weights[i, d] * levels[f, d]
+            out[i, f] = s
+
+
+def weighted_sums(weights: np.ndarray, levels: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out[n, f] = Σ_d weights[n, d] × levels[f, d]``, dimensions added in order."""
+    _weighted_sums(weights, np.ascontiguousarray(levels, dtype=np.float64), out)
+    return out
+
+
+@_jit
+def _count(index, n_firms, out):
+    for i in range(index.shape[0]):
+        f = index[i]
+        if f >= 0 and f < n_firms:
+            out[f] += 1
+
+
+@_jit
+def _weighted_count(index, weights, n_firms, out):
+    for i in range(index.shape[0]):
+        f = index[i]
+        if f >= 0 and f < n_firms:
+            out[f] += weights[i]
+
+
+def count_by_firm(firm_index: np.ndarray, n_firms: int, weights=None) -> np.ndarray:
+    """``kernels.count_by_firm`` in one pass: no masks, no copies (same dtypes, same sums)."""
+    if weights is None:
+        out = np.zeros(n_firms, dtype=np.int64)
+        _count(firm_index, n_firms, out)
+        return out
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.shape != firm_index.shape:
+        raise ValueError("weights and firm_index must have the same shape")
+    out = np.zeros(n_firms)
+    _weighted_count(firm_index, weights, n_firms, out)
+    return out
+
+
+@_jit
 def _masked_column_sums(values, mask, active, sums, counts):
     n, f_count = values.shape
     for i in range(n):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import fast
+
 NO_FIRM = -1
 
 
@@ -29,6 +31,9 @@ def perceived_use_value(weights: np.ndarray, levels: np.ndarray, out: np.ndarray
     """
     n, f = len(weights), len(levels)
     puv = np.empty((n, f)) if out is None else out
+    if fast.enabled() and weights.ndim == 2 and levels.ndim == 2:
+        fast.weighted_sums(weights, levels, puv)
+        return puv
     if levels.shape[1] == 0:
         puv[:] = 0.0
         return puv
@@ -142,7 +147,13 @@ CHOOSERS = {"gumbel": choose_gumbel, "inverse_cdf": choose_inverse_cdf}
 
 
 def count_by_firm(firm_index: np.ndarray, n_firms: int, weights: np.ndarray | None = None):
-    """Per-firm count (or weighted sum) over customers, ignoring ``NO_FIRM`` entries."""
+    """Per-firm count (or weighted sum) over customers, ignoring ``NO_FIRM`` entries.
+
+    Counts are int64, weighted sums float64 (summed in index order either way, so the
+    compiled path in ``sim.fast`` gives the same numbers).
+    """
+    if fast.enabled() and getattr(firm_index, "ndim", 0) == 1 and firm_index.dtype.kind in "iu":
+        return fast.count_by_firm(firm_index, n_firms, weights)
     valid = firm_index >= 0
     w = None if weights is None else weights[valid]
     return np.bincount(firm_index[valid], weights=w, minlength=n_firms)[:n_firms]

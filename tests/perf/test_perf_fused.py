@@ -14,6 +14,9 @@ pytestmark = pytest.mark.skipif(not fast.AVAILABLE, reason="numba not installed"
 
 @pytest.fixture
 def numpy_only(monkeypatch):
+    """``numpy_only(False)`` switches the compiled kernels off for the rest of the test."""
+    monkeypatch.setattr(fast, "ENABLED", True)
+
     def switch(on: bool):
         monkeypatch.setattr(fast, "ENABLED", on)
 
@@ -21,15 +24,31 @@ def numpy_only(monkeypatch):
 
 
 @pytest.mark.parametrize("n, f, d", [(1000, 6, 3), (500, 4, 1), (333, 7, 8)])
-def test_perceive_matches_numpy(n, f, d):
+def test_perceive_matches_numpy(n, f, d, numpy_only):
     rng = np.random.default_rng(n)
     w, levels = rng.random((n, d)), rng.random((f, d))
     shift = rng.normal(size=(n, f)) * 0.1
     prices, ref, costs = rng.random(f) * 10 + 1, rng.random(n) * 10 + 1, rng.random(f)
     puv, pp = np.empty((n, f)), np.empty((n, f))
     fast.perceive_fused(w, levels, shift, prices, ref, costs, puv, pp)
-    assert np.array_equal(puv, kernels.perceived_use_value(w, levels) + shift)
+    fused_base = kernels.perceived_use_value(w, levels)
+    numpy_only(False)
+    base = kernels.perceived_use_value(w, levels)
+    assert np.array_equal(fused_base, base)
+    assert np.array_equal(puv, base + shift)
     assert np.array_equal(pp, kernels.perceived_price(prices, ref, costs))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64])
+def test_count_by_firm_matches_bincount(dtype, numpy_only):
+    rng = np.random.default_rng(2)
+    index = rng.integers(-1, 7, 10_000).astype(dtype)  # -1 = no firm, 6 = beyond n_firms
+    weights = rng.normal(size=10_000).astype(np.float32)
+    fused = kernels.count_by_firm(index, 6), kernels.count_by_firm(index, 6, weights)
+    numpy_only(False)
+    plain = kernels.count_by_firm(index, 6), kernels.count_by_firm(index, 6, weights)
+    assert fused[0].dtype == plain[0].dtype and fused[1].dtype == plain[1].dtype
+    assert np.array_equal(fused[0], plain[0]) and np.array_equal(fused[1], plain[1])
 
 
 @pytest.mark.parametrize("loyal, switching", [(True, True), (True, False), (False, True),
