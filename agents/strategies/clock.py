@@ -1,8 +1,8 @@
 """``clock``: move toward a named strategy-clock position relative to the market.
 
-The target sits ``distance`` (relative) away from the rivals' average price and attribute levels,
-in the direction of the named position: hybrid = lower price and higher value, differentiation =
-same price and higher value, and so on (DESIGN.md §4). Each step the firm moves at most ``speed``
+The target sits ``distance`` (relative) away from the rivals' average perceived price and
+perceived use value, in the direction of the named position: hybrid = lower price and higher
+value, differentiation = same price and higher value, and so on (DESIGN.md §4). Each step the firm moves at most ``speed``
 of its price and ``speed`` of a level toward it. Added value is paid for through the unit cost,
 which rises with the levels the firm delivers.
 """
@@ -51,16 +51,31 @@ class Clock:
         self.target, self.distance, self.speed = target, distance, speed
 
     def target_offer(self, view, firm) -> tuple[float, np.ndarray]:
-        """The (price, levels) the firm is heading for, given the rivals' average offer."""
+        """The (price, levels) the firm is heading for.
+
+        The target is set on the customer matrix, i.e. on *perceived* price and value relative to
+        the rivals' average: when last step's PP and PUV are known the firm scales its own price
+        and levels by the ratio of the target to where customers place it now (so word of mouth
+        or learning that already lift its perceived value count); otherwise (first step) it
+        aims at the rivals' average offer scaled by the target's directions.
+        """
         others = rivals(view, firm)
-        if not others.any():
-            ref_price, ref_levels = firm.price, firm.levels
-        else:
-            ref_price = float(np.mean(view.prices[others]))
-            ref_levels = np.mean(view.levels[others], axis=0)
         dp, dv = CLOCK_OFFSETS[self.target]
-        price = ref_price * (1 + dp * self.distance)
-        levels = np.clip(ref_levels * (1 + dv * self.distance), 0.0, 1.0)
+        want_p, want_v = 1 + dp * self.distance, 1 + dv * self.distance
+        if not others.any():
+            return firm.price, firm.levels
+        f = firm.index
+        pp, puv = view.pp, view.puv
+        if np.isfinite(pp[f]) and np.isfinite(puv[f]) and np.isfinite(pp[others]).all() and (
+            np.isfinite(puv[others]).all()
+        ):
+            now_p = pp[f] / np.mean(pp[others])
+            now_v = puv[f] / np.mean(puv[others])
+            price = firm.price * want_p / now_p if now_p > 0 else firm.price
+            levels = firm.levels * (want_v / now_v) if now_v > 0 else firm.levels
+            return float(price), np.clip(levels, 0.0, 1.0)
+        price = float(np.mean(view.prices[others])) * want_p
+        levels = np.clip(np.mean(view.levels[others], axis=0) * want_v, 0.0, 1.0)
         return price, levels
 
     def decide(self, view, firm):
@@ -68,4 +83,6 @@ class Clock:
         price, levels = self.target_offer(view, firm)
         new_price = float(toward(firm.price, price, self.speed * firm.price))
         new_levels = toward(firm.levels, levels, self.speed)
-        return Action(price=new_price, attributes=dict(zip(firm.dimensions, new_levels.tolist(), strict=True)))
+        return Action(
+            price=new_price, attributes=dict(zip(firm.dimensions, new_levels.tolist(), strict=True))
+        )

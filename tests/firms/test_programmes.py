@@ -81,7 +81,7 @@ def test_advertising_builds_awareness_with_diminishing_returns_and_decays(tiny):
         tiny["firms"][2]["programmes"] = {"advertising": spend}
         model, df = run(tiny)
         awareness[spend] = df[df.firm == "Gamma"].set_index("step").aware
-    assert awareness[0.0].iloc[-1] < 0.06 * 2000  # nobody learns of it without advertising
+    assert awareness[0.0].iloc[-1] < 0.2 * 2000  # few learn of it without advertising (by word of mouth)
     gain1 = awareness[200.0].loc[4] - awareness[0.0].loc[4]
     gain2 = awareness[400.0].loc[4] - awareness[200.0].loc[4]
     assert gain1 > 300 and 0 < gain2 < gain1  # diminishing returns
