@@ -13,7 +13,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sim.scenario import service_ideas
 from sim.scenario.relationships import RelationshipParams
+from sim.scenario.service_ideas import (
+    ParticipationProgramme,
+    PromiseProgramme,
+    ServiceIdeaParams,
+    TargetingProgramme,
+)
 
 CLOCK_TARGETS = (
     "low_price_low_value",
@@ -61,6 +68,10 @@ class Segment(Section):
         description="Log-normal spread of weights, price sensitivity and reference price across "
         "the segment's customers; 0 = identical customers.",
     )
+    # service ideas (sim/scenario/service_ideas.py): participation traits and purchase volume
+    willingness: float = service_ideas.WILLINGNESS
+    ability: float = service_ideas.ABILITY
+    volume: float = service_ideas.VOLUME
 
     @field_validator("weights")
     @classmethod
@@ -81,7 +92,8 @@ class Market(Section):
         title="Value dimensions",
         min_length=1,
         max_length=16,
-        description="Attributes on which offers are perceived (e.g. quality, service).",
+        description="Attributes on which offers are perceived (e.g. quality, service), or the "
+        "name of a preset: servqual = reliability, responsiveness, assurance, empathy, tangibles.",
     )
     segments: list[Segment] = Field(title="Segments", min_length=1, max_length=32)
     rationality: float = Field(
@@ -120,6 +132,11 @@ class Market(Section):
         description="How a logit choice is drawn: Gumbel-max (one draw per customer and firm) "
         "or inverse CDF (one draw per customer). Same choice law, different random streams.",
     )
+
+    @field_validator("dimensions", mode="before")
+    @classmethod
+    def _dimension_preset(cls, value):
+        return service_ideas.expand_dimensions(value)
 
     @field_validator("dimensions")
     @classmethod
@@ -222,6 +239,18 @@ class Programmes(Section):
         title="Relationship cost per customer",
         ge=0,
         description="Override of the level's cost per customer and step.",
+    )
+    promise: PromiseProgramme | None = Field(
+        None, title="Service promise",
+        description="What the firm promises relative to what it delivers (unset: no promise).",
+    )
+    participation: ParticipationProgramme | None = Field(
+        None, title="Customer participation",
+        description="Customers take part in the service and may be trained (unset: they do not).",
+    )
+    targeting: TargetingProgramme | None = Field(
+        None, title="Value-based targeting",
+        description="Extra care for customers, uniform or by estimated value (unset: none).",
     )
 
     @field_validator("quality_investment")
@@ -478,10 +507,20 @@ class Mechanisms(Section):
     learning: bool = Field(True, title="Learning relationships")
     contact_fatigue: bool = Field(True, title="Contact fatigue")
     service_profit_chain: bool = Field(True, title="Service-profit chain")
+    promises: bool = Field(True, title="Service promises and the gap model")
+    participation: bool = Field(True, title="Customer participation")
+    targeting: bool = Field(True, title="Value-based targeting")
 
     def all_off(self) -> bool:
-        """True when every switch is off: the model reduces to a plain logit market."""
-        return not any(getattr(self, name) for name in type(self).model_fields)
+        """True when every relationship switch is off: the model reduces to a plain logit market.
+
+        The service-idea switches (promises, participation, targeting) act only where a firm
+        runs the matching programme, so they do not count here.
+        """
+        return not any(
+            getattr(self, name) for name in type(self).model_fields
+            if name not in service_ideas.PROGRAMME_SWITCHES
+        )
 
 
 class Scenario(Section):
@@ -501,6 +540,11 @@ class Scenario(Section):
         default_factory=RelationshipParams,
         title="Relationship parameters",
         description="Parameters of the customer-relationship mechanisms (docs/model.md).",
+    )
+    service_ideas: ServiceIdeaParams = Field(
+        default_factory=ServiceIdeaParams,
+        title="Service-idea parameters",
+        description="Parameters of promises, participation and targeting (docs/model.md).",
     )
     presets: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
@@ -578,6 +622,7 @@ def cross_field_problems(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
                  f"firms: {', '.join(names)}")
             )
     out += event_problems(data)
+    out += service_ideas.programme_problems(data)
     return out
 
 
