@@ -36,6 +36,37 @@ def _offer_means(pop, active: np.ndarray):
     return pp, puv, aware.sum(axis=0)
 
 
+def _supplier_aggregates(model) -> dict[str, np.ndarray]:
+    """Counts and sums over each customer's current supplier, per firm and segment × firm."""
+    pop, nf, ns = model.population, model.n_firms, len(model.segment_names)
+    if fast.enabled():
+        return fast.supplier_aggregates(pop, nf, ns)
+    has = pop.supplier >= 0
+    rows = np.nonzero(has)[0]
+    sup = pop.supplier[has]
+    sat_vals = pop.satisfaction[rows, sup]
+    key = pop.segment.astype(np.int64) * nf
+    b = pop.bought
+    ok = np.isfinite(sat_vals)
+    k = key[has][ok] + sup[ok]
+    return {
+        "customers": kernels.count_by_firm(pop.supplier, nf),
+        "sat_sum": kernels.count_by_firm(sup, nf, sat_vals),
+        "trust_sum": kernels.count_by_firm(sup, nf, pop.trust[rows, sup]),
+        "loyal_sum": kernels.count_by_firm(sup, nf, pop.loyalty[has]),
+        "seg_customers": np.bincount(key[has] + sup, minlength=ns * nf).reshape(ns, nf),
+        "seg_buyers": np.bincount(key[b] + pop.choice[b], minlength=ns * nf).reshape(ns, nf),
+        "seg_sat_sum": np.bincount(k, weights=sat_vals[ok], minlength=ns * nf).reshape(ns, nf),
+        "seg_sat_n": np.bincount(k, minlength=ns * nf).reshape(ns, nf),
+    }
+
+
+def _mean(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """As ``kernels.mean_by_firm``: sum / count, NaN where the count is 0."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
 class Recorder:
     """Accumulates one row per step × active firm and per step × segment × firm."""
 
@@ -53,13 +84,11 @@ class Recorder:
         share = units / total_units if total_units > 0 else np.zeros(nf)
         pp, puv, aware_count = _offer_means(pop, active)
         labels = classify(np.where(active, pp, np.nan), np.where(active, puv, np.nan))
-        customers = kernels.count_by_firm(pop.supplier, nf)
-        has = pop.supplier >= 0
-        rows = np.nonzero(has)[0]
-        sup = pop.supplier[has]
-        satisfaction = kernels.mean_by_firm(sup, pop.satisfaction[rows, sup], nf)
-        trust = kernels.mean_by_firm(sup, pop.trust[rows, sup], nf)
-        loyalty = kernels.mean_by_firm(sup, pop.loyalty[has], nf)
+        agg = _supplier_aggregates(model)
+        customers = agg["customers"]
+        satisfaction = _mean(agg["sat_sum"], customers)
+        trust = _mean(agg["trust_sum"], customers)
+        loyalty = _mean(agg["loyal_sum"], customers)
         extra = model.extra_firm_columns()
         for f in np.nonzero(active)[0]:
             firm = model.firms[f]
@@ -79,22 +108,11 @@ class Recorder:
             for name, values in extra.items():
                 row[name] = values[f]
             self.firm_rows.append(row)
-        self._record_segments(model, active)
+        self._record_segments(model, active, agg)
 
-    def _record_segments(self, model, active: np.ndarray) -> None:
-        pop, nf = model.population, model.n_firms
-        ns = len(model.segment_names)
-        key = pop.segment.astype(np.int64) * nf
-        has = pop.supplier >= 0
-        customers = np.bincount(key[has] + pop.supplier[has], minlength=ns * nf).reshape(ns, nf)
-        b = pop.bought
-        buyers = np.bincount(key[b] + pop.choice[b], minlength=ns * nf).reshape(ns, nf)
-        rows = np.nonzero(has)[0]
-        sat_vals = pop.satisfaction[rows, pop.supplier[has]]
-        ok = np.isfinite(sat_vals)
-        k = key[has][ok] + pop.supplier[has][ok]
-        sat_sum = np.bincount(k, weights=sat_vals[ok], minlength=ns * nf).reshape(ns, nf)
-        sat_n = np.bincount(k, minlength=ns * nf).reshape(ns, nf)
+    def _record_segments(self, model, active: np.ndarray, agg: dict) -> None:
+        customers, buyers = agg["seg_customers"], agg["seg_buyers"]
+        sat_sum, sat_n = agg["seg_sat_sum"], agg["seg_sat_n"]
         seg_total = buyers.sum(axis=1)
         for s, seg in enumerate(model.segment_names):
             for f in np.nonzero(active)[0]:
