@@ -100,7 +100,7 @@ def disconfirmation(performance, adequate, desired) -> np.ndarray:
 
 def satisfaction_score(z: np.ndarray, steepness: float) -> np.ndarray:
     """Logistic map of disconfirmation to [0, 1]; ½ at the adequate level."""
-    return 1.0 / (1.0 + np.exp(-steepness * np.clip(z, -50, 50)))
+    return 1.0 / (1.0 + np.exp(np.clip(-steepness * z, -500.0, 500.0)))
 
 
 def blend(old: np.ndarray, new: np.ndarray, memory: float) -> np.ndarray:

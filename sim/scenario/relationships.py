@@ -279,7 +279,7 @@ class WordOfMouthParams(_Section):
         description="Satisfied advocates and partners tell this many times more contacts.",
     )
     impact: float = Field(
-        0.02,
+        0.05,
         title="Opinion shift per message",
         ge=0,
         le=1,
