@@ -64,7 +64,7 @@ def firm_scale(order: Sequence[str]) -> alt.Scale:
 def _firm_color(order: Sequence[str], legend: bool = True) -> alt.Color:
     return alt.Color(
         "firm:N", scale=firm_scale(order), title="Firm",
-        legend=alt.Legend(orient="bottom") if legend else None,
+        legend=alt.Legend() if legend else None,
     )
 
 
@@ -132,8 +132,7 @@ def matrix_chart(
     if not iso.empty:
         layers.append(alt.Chart(iso).mark_line(color="#666666", strokeWidth=1, opacity=0.7, clip=True).encode(
             x=alt.X("pp:Q", scale=xs), y=alt.Y("puv:Q", scale=ys),
-            strokeDash=alt.StrokeDash("segment:N", title="Equal net value (per segment)",
-                                      legend=alt.Legend(orient="bottom")),
+            strokeDash=alt.StrokeDash("segment:N", title="Equal net value"),
             detail="segment:N",
         ))
     layers += [
@@ -272,8 +271,11 @@ def metrics_chart(
 
 def ladder_chart(firms: pd.DataFrame, step: int | None = None,
                  order: Sequence[str] | None = None) -> alt.Chart | None:
-    """The relationship ladder per firm as 100% stacked bars; None when the run has no ladder."""
-    data = tables.ladder_table(firms, step)
+    """The relationship ladder per firm as 100% stacked bars; None when the run has no ladder.
+
+    Prospects (who only know the firm) are left out: the bars show the firm's relationships.
+    """
+    data = tables.ladder_table(firms, step, prospects=False)
     if data.empty:
         return None
     order = _order(firms, order)
@@ -283,12 +285,12 @@ def ladder_chart(firms: pd.DataFrame, step: int | None = None,
         x=alt.X("fraction:Q", stack="normalize", title="Share of the firm's relationships",
                 axis=alt.Axis(format="%")),
         color=alt.Color("rung:N", sort=rungs, title="Rung (bottom → top)",
-                        scale=alt.Scale(domain=rungs, scheme="viridis"),
-                        legend=alt.Legend(orient="bottom")),
+                        scale=alt.Scale(domain=rungs, scheme="viridis")),
         order=alt.Order("rung_rank:Q"),
         tooltip=["firm:N", "rung:N", alt.Tooltip("customers:Q", format=",.0f"),
                  alt.Tooltip("fraction:Q", format=".1%")],
-    ).properties(title="Relationship ladder: prospect → partner", height=30 + 28 * len(order))
+    ).properties(title="Relationship ladder: customer → partner (prospects left out)",
+                  height=40 + 30 * len(order))
 
 
 def segment_chart(segments: pd.DataFrame, step: int | None = None,
@@ -321,7 +323,7 @@ def compare_chart(runs: pd.DataFrame, metric: str, title: str | None = None,
     firms = list(firms) if firms else tables.firm_order(runs)
     data = tables.bands(runs[runs["firm"].isin(firms)], metric, by=("variant", "step", "firm"))
     variants = list(pd.unique(runs["variant"]))
-    color = alt.Color("variant:N", title="Variant", legend=alt.Legend(orient="bottom"),
+    color = alt.Color("variant:N", title="Variant",
                       scale=alt.Scale(domain=variants,
                                       range=[VARIANT_PALETTE[i % len(VARIANT_PALETTE)]
                                              for i in range(len(variants))]))

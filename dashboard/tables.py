@@ -142,9 +142,16 @@ def ladder_columns(firms: pd.DataFrame) -> list[str]:
     return known + sorted(set(cols) - set(known))
 
 
-def ladder_table(firms: pd.DataFrame, step: int | None = None) -> pd.DataFrame:
-    """Long table ``firm, rung, customers, fraction`` of the ladder at ``step`` (empty if absent)."""
+def ladder_table(firms: pd.DataFrame, step: int | None = None,
+                 prospects: bool = True) -> pd.DataFrame:
+    """Long table ``firm, rung, customers, fraction`` of the ladder at ``step`` (empty if absent).
+
+    With ``prospects=False`` the bottom rung (people who merely know the firm) is left out, so
+    the fractions describe the firm's actual relationships.
+    """
     cols = ladder_columns(firms)
+    if not prospects:
+        cols = [c for c in cols if c != "ladder_prospect"]
     if not cols or firms.empty:
         return pd.DataFrame(columns=["firm", "rung", "rung_rank", "customers", "fraction"])
     cur = replicate_means(step_slice(firms, step), cols, by=("firm",))

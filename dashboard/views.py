@@ -80,8 +80,15 @@ def show_problems(problems, title: str) -> None:
     st.error(f"**{title}**\n\n{lines}")
 
 
-def parameter_form(scenario: Scenario, key: str, submit_label: str = "Run simulation"):
+def parameter_form(scenario: Scenario, key: str, submit_label: str = "Run simulation",
+                   columns: int = 3):
     """Widgets for the scenario's key parameters, generated from the schema, in a form.
+
+    Args:
+        scenario: the scenario whose values the widgets start from.
+        key: widget-key prefix (unique per page).
+        submit_label: the run button's label.
+        columns: widgets per row (1 in the sidebar).
 
     Returns:
         ``(scenario, submitted)``: the scenario with the user's values (or the unchanged one if
@@ -90,25 +97,25 @@ def parameter_form(scenario: Scenario, key: str, submit_label: str = "Run simula
     data = scenario.model_dump(mode="json")
     edited = copy.deepcopy(data)
     with st.form(f"{key}_form"):
-        cols = st.columns(3)
+        cols = st.columns(columns)
         for i, path in enumerate(scenarios.GENERAL_FIELDS):
-            with cols[i % 3]:
+            with cols[i % columns]:
                 _field_widget(edited, path, key)
         with st.expander("Firms: prices", expanded=False):
-            fcols = st.columns(min(len(data["firms"]), 4))
+            fcols = st.columns(min(len(data["firms"]), columns + 1))
             for i, firm in enumerate(data["firms"]):
                 with fcols[i % len(fcols)]:
                     _field_widget(edited, f"firms.{i}.price", key, label=f"{firm['name']}: price")
         with st.expander("Segments: price sensitivity", expanded=False):
-            scols = st.columns(min(len(data["market"]["segments"]), 4))
+            scols = st.columns(min(len(data["market"]["segments"]), columns + 1))
             for i, seg in enumerate(data["market"]["segments"]):
                 with scols[i % len(scols)]:
                     _field_widget(edited, f"market.segments.{i}.price_sensitivity", key,
                                   label=f"{seg['name']}: price sensitivity")
         with st.expander("Mechanisms (switch off to see what each contributes)", expanded=False):
-            mcols = st.columns(4)
+            mcols = st.columns(columns + 1)
             for i, path in enumerate(scenarios.mechanism_fields()):
-                with mcols[i % 4]:
+                with mcols[i % len(mcols)]:
                     _field_widget(edited, path, key)
         submitted = st.form_submit_button(submit_label, type="primary")
     if edited == data:

@@ -6,16 +6,20 @@ from dashboard import views
 from dashboard.runs import cached_run
 
 st.title("Explore a market")
-st.caption("Pick a scenario, change its key parameters, run it, and read the market on the "
-           "customer matrix and over time.")
 
-scenario, label = views.scenario_source("explore")
-if scenario is not None:
-    if scenario.description:
-        st.markdown(f"**{scenario.name}**: {scenario.description}")
+with st.sidebar:
+    scenario, label = views.scenario_source("explore")
+    if scenario is not None:
+        edited, submitted = views.parameter_form(scenario, "explore", columns=1)
+
+if scenario is None:
+    st.info("Choose a scenario in the sidebar (a shipped one, a file you upload, or the "
+            "scenario editor's text).")
+else:
+    st.markdown(f"**{scenario.name}**" + (f": {scenario.description}" if scenario.description
+                                          else ""))
     if scenario.lesson:
         with st.expander("What this scenario teaches"):
             st.markdown(scenario.lesson)
-    edited, submitted = views.parameter_form(scenario, "explore")
     run = cached_run(edited, progress_label="Simulating")
     views.render_run(run, "explore")

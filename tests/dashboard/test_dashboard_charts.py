@@ -140,7 +140,8 @@ def test_absent_columns_degrade_gracefully(small_run):
     spec = charts.metrics_chart(firms, ["satisfaction", "trust", "loyalty"], "t").to_dict()
     assert set(pd.DataFrame(spec["datasets"][spec["data"]["name"]])["metric"]) == {"satisfaction"}
     assert charts.metrics_chart(firms, ["nothing_here"], "t") is None
-    assert charts.ladder_chart(small_run.firms) is None
+    no_ladder = firms.drop(columns=tables.ladder_columns(firms))
+    assert charts.ladder_chart(no_ladder) is None
 
 
 def test_ladder_chart_when_ladder_columns_exist(small_run):
@@ -152,7 +153,7 @@ def test_ladder_chart_when_ladder_columns_exist(small_run):
     assert list(dict.fromkeys(table.sort_values("rung_rank")["rung"])) == list(rungs)
     assert np.allclose(table.groupby("firm")["fraction"].sum(), 1.0)
     spec = charts.ladder_chart(firms).to_dict()
-    assert spec["encoding"]["color"]["scale"]["domain"] == list(rungs)
+    assert spec["encoding"]["color"]["scale"]["domain"] == list(rungs[1:])  # no prospects
 
 
 def test_key_numbers_read_like_a_result(small_run):
