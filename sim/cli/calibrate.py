@@ -30,6 +30,7 @@ def run(args) -> int:
     """Calibrate, report the fit, write the scenario."""
     from sim.calibrate import calibrate, to_yaml
 
+    _require("scipy")
     for flag in ("replicates", "evaluations"):
         if getattr(args, flag) < 1:
             raise UserError(f"--{flag} must be at least 1, got {getattr(args, flag)}")
@@ -66,3 +67,11 @@ def run(args) -> int:
         print(note)
         print(f"calibrated scenario written to {out}")
     return 0
+
+
+def _require(module: str) -> None:
+    """Refuse politely when the optional ``sensitivity`` extra is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise UserError(f"this command needs {module}: pip install 'value-matrix[sensitivity]'")

@@ -41,6 +41,7 @@ def run(args) -> int:
     """Analyse, print the ranking, write the tables."""
     from sim.sensitivity import describe, sensitivity
 
+    _require("SALib")
     for flag in ("samples", "replicates", "workers", "steps"):
         value = getattr(args, flag)
         if value is not None and value < 1:
@@ -91,3 +92,11 @@ def _summary(result) -> dict:
         "ranking": result.table[["rank", "parameter", "index", "value", "low", "high"]]
         .to_dict(orient="records"),
     }
+
+
+def _require(module: str) -> None:
+    """Refuse politely when the optional ``sensitivity`` extra is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise UserError(f"this command needs {module}: pip install 'value-matrix[sensitivity]'")
