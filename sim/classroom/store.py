@@ -85,7 +85,7 @@ APPEND_ONLY = ("games", "teams", "decisions", "rounds", "purchases")
 
 # Unambiguous upper-case letters and digits (no 0/O, 1/I/L) for codes people type.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+SCRYPT = {"n": 2**13, "r": 8, "p": 1, "dklen": 32}
 
 
 class StoreError(Exception):
