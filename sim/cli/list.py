@@ -16,14 +16,16 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     """Print each shipped scenario."""
-    for path in sorted(shipped_scenarios_dir().glob("*.yaml")):
+    paths = sorted(shipped_scenarios_dir().glob("*.yaml"))
+    width = max((len(p.stem) for p in paths), default=0) + 2
+    for path in paths:
         try:
             scenario = load_scenario(path)
         except ScenarioError as exc:  # a broken shipped file must not hide the others
-            print(f"{path.stem:<28} (invalid: {exc.problems[0].message})")
+            print(f"{path.stem:<{width}}(invalid: {exc.problems[0].message})")
             continue
         first = scenario.description.strip().splitlines()[0] if scenario.description else ""
-        print(f"{path.stem:<28} {first}")
+        print(f"{path.stem:<{width}}{first}")
         if args.lessons and scenario.lesson:
             print(textwrap.fill(" ".join(scenario.lesson.split()), width=96,
                                 initial_indent=" " * 4 + "lesson: ", subsequent_indent=" " * 4))
