@@ -164,3 +164,18 @@ def test_invalid_events_give_clear_errors(tiny, event, message):
     with pytest.raises(ScenarioError) as err:
         load_scenario(tiny)
     assert message.lower() in str(err.value).lower()
+
+
+def test_expectation_shock_raises_quality_expectations_and_lowers_satisfaction(tiny):
+    tiny["steps"] = 8
+    models, frames = {}, {}
+    for shocked in (False, True):
+        tiny["events"] = [{"at": 4, "type": "expectation_shock", "delta": 0.2}] if shocked else []
+        models[shocked], frames[shocked] = run(tiny, steps=4)
+    pops = {k: m.population for k, m in models.items()}
+    # common random numbers: the only difference at step 4 is the shock itself
+    assert np.allclose(pops[True].adequate - pops[False].adequate, 0.2, atol=0.05)
+    assert (pops[True].desired > pops[False].desired).all()
+    sat = {k: f[f.step == 4].satisfaction.mean() for k, f in frames.items()}
+    assert sat[True] < sat[False]
+    assert frames[True][frames[True].step == 4].events.tolist() == ["expectation_shock"] * 3

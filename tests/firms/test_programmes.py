@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.mechanisms import programmes
-from tests.firms.conftest import run
+from tests.firms.conftest import offer, run
 
 
 def test_employee_satisfaction_rises_with_diminishing_returns_and_decays_without_spend():
@@ -126,3 +126,84 @@ def test_programme_settings_are_validated_when_changed(tiny):
         from sim.strategies import Action
 
         firm.apply(Action(attributes={"colour": 0.5}))
+
+
+# -- the service-profit chain end to end (with the customer mechanisms) --------------------------
+CHAIN = ("employee_satisfaction", "service_quality", "satisfaction", "gross_profit")
+
+
+def _chain_market(spend: float | None, switch: bool) -> dict:
+    scenario = {
+        "name": "chain", "steps": 36, "seed": 1,
+        "market": {"customers": 2000, "dimensions": ["quality", "service"],
+                   "segments": [{"name": "all", "share": 1.0, "price_sensitivity": 1.2,
+                                 "weights": {"quality": 0.5, "service": 0.7}}]},
+        "firms": [offer(name, 10.0, 0.6) for name in ("Alpha", "Beta")],
+        "mechanisms": {"service_profit_chain": switch},
+    }
+    if spend:
+        scenario["events"] = [{"at": 5, "firm": "Alpha",
+                               "set": {"programmes": {"internal_marketing": spend}}}]
+    return scenario
+
+
+def _treated_minus_control(switch: bool):
+    out = []
+    for spend in (200.0, None):
+        _, df = run(_chain_market(spend, switch), seed=1)
+        a = df[df.firm == "Alpha"].set_index("step")
+        a["gross_profit"] = a.profit + a.marketing_spend  # the chain's return on the spend
+        out.append(a[[*CHAIN, "profit", "share"]])
+    return out[0] - out[1]
+
+
+def test_service_profit_chain_moves_employees_then_delivery_then_customers_then_profit():
+    diff = _treated_minus_control(switch=True)
+    # common random numbers: before step 5 both runs are identical
+    assert (diff.loc[:4].abs().to_numpy() < 1e-9).all()
+    onset = [int(diff.index[diff[c].abs() > 1e-9].min()) for c in CHAIN]
+    assert onset == sorted(onset) and onset[0] == 5 and onset[-1] > onset[0]
+    late = diff.loc[27:].mean()
+    for link in CHAIN:
+        assert late[link] > 0, link
+    assert late["profit"] > 0  # net of the programme's cost, it pays here
+    assert late["share"] > 0.02
+
+
+def test_switching_the_chain_off_removes_it_end_to_end():
+    diff = _treated_minus_control(switch=False)
+    assert diff.employee_satisfaction.iloc[-1] > 0.2  # employees respond ...
+    for link in ("service_quality", "satisfaction", "gross_profit", "share"):
+        assert (diff[link].abs() < 1e-9).all(), link  # ... and nothing downstream moves
+    assert diff.profit.loc[5:].to_numpy() == pytest.approx(-200.0)  # only the spend remains
+
+
+# -- relationship levels: few high-margin customers vs many low-margin ones ---------------------
+def _level_profits(customers: int, price: float, unit_cost: float) -> dict[str, float]:
+    profits = {}
+    for level in ("basic", "reactive", "proactive", "partnership"):
+        scenario = {
+            "name": "levels", "steps": 30, "seed": 2,
+            "market": {"customers": customers, "dimensions": ["quality", "service"],
+                       "segments": [{"name": "all", "share": 1.0, "price_sensitivity": 1.2,
+                                     "weights": {"quality": 0.5, "service": 0.7}}]},
+            "firms": [offer(name, price, 0.6, costs={"unit": unit_cost, "per_value": 0.0})
+                      for name in ("Alpha", "Beta")],
+        }
+        scenario["firms"][0]["programmes"] = {"relationship_level": level}
+        _, df = run(scenario, seed=2)
+        profits[level] = df[df.firm == "Alpha"].profit.sum()
+    return profits
+
+
+def test_higher_relationship_level_pays_for_few_high_margin_customers():
+    profits = _level_profits(customers=300, price=100.0, unit_cost=20.0)  # margin 80 a unit
+    assert profits["partnership"] > profits["reactive"] > profits["basic"]
+    assert max(profits, key=profits.get) in ("proactive", "partnership")
+
+
+def test_higher_relationship_level_does_not_pay_for_many_low_margin_customers():
+    profits = _level_profits(customers=3000, price=3.0, unit_cost=2.5)  # margin 0.5 a unit
+    assert profits["partnership"] < profits["basic"]
+    assert profits["partnership"] < profits["reactive"]
+    assert max(profits, key=profits.get) in ("basic", "reactive")
