@@ -82,6 +82,10 @@ class Firm(mesa.Agent):
         self.failures: list[tuple[int, float]] = []  # (last step, severity)
         self.quality_pipeline: list[np.ndarray] = []  # spend per dimension, oldest first
         self.advertising_stock = 0.0
+        # Service ideas (sim/mechanisms/participation.py, targeting.py), set every step.
+        self.participation_saving = 0.0  # unit costs participants saved this step
+        self.training_spend = 0.0  # customer training (participation programme)
+        self.care_spend = 0.0  # extra care for customers (targeting programme)
         from sim.mechanisms import programmes
 
         programmes.set_relationship_level(self)
@@ -133,9 +137,9 @@ class Firm(mesa.Agent):
         """Book this step's sales: revenue, costs, profit; cash changes by profit only."""
         self.units = float(units)
         self.revenue = self.price * units
-        self.variable_cost = self.unit_cost() * units
+        self.variable_cost = self.unit_cost() * units - self.participation_saving
         self.fixed_cost = self.costs.fixed if self.active else 0.0
-        self.marketing_spend = self.programme_spend
+        self.marketing_spend = self.programme_spend + self.training_spend + self.care_spend
         self.profit = self.revenue - self.variable_cost - self.fixed_cost - self.marketing_spend
         self.cash += self.profit
 

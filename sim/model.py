@@ -6,13 +6,17 @@ fixed sequence of phases — the order is part of the model (DESIGN.md §5, docs
 1. firms decide            (each firm's strategy, on last step's public figures)
 2. events apply            (entries, exits, scripted changes)
    programmes                (employees → delivery, quality investment, advertising)
+   promises                  (firms' promises reach customers and set their expectations)
 3. customers perceive      (PUV and PP of every offer they know)
-4. purchase and choice     (multinomial logit over known offers)
-5. experience              (performance vs expectation → satisfaction)
+4. purchase and choice     (multinomial logit over known offers; heavy users buy more units)
+5. experience              (performance vs expectation → satisfaction; promises and
+                            participation move the buyer's zone of tolerance first, then
+                            participants gain trust, save cost and are trained)
 6. complaints and recovery
 7. word of mouth           (then proactive contacts and contact fatigue)
 8. relationships update    (opinions fade; trust, ladder, learning, bonds, loyalty,
-                            expectations and reference price, customer value)
+                            expectations and reference price, customer value,
+                            care for customers by estimated value)
 9. firms account           (revenue, cost, profit, cash)
 10. data collection        (per-firm and per-segment aggregates from the arrays)
 """
@@ -43,10 +47,13 @@ from sim.mechanisms import (
     learning,
     lifecycle,
     loyalty,
+    participation,
     perception,
     programmes,
+    promises,
     relationships,
     satisfaction,
+    targeting,
     word_of_mouth,
 )
 from sim.scenario import Scenario, load_scenario, validate_scenario
@@ -98,6 +105,9 @@ class MarketModel(mesa.Model):
                 firm.entered_at = 0
         choice.initial_suppliers(self)
         relationships.setup(self)
+        promises.setup(self)
+        participation.setup(self)
+        targeting.setup(self)
         self.last_shares = np.zeros(self.n_firms)
         self.last_pp = np.full(self.n_firms, np.nan)
         self.last_puv = np.full(self.n_firms, np.nan)
@@ -111,9 +121,15 @@ class MarketModel(mesa.Model):
         self.firms_decide()
         lifecycle.apply_events(self)
         programmes.run(self)
+        promises.communicate(self)         #    promises reach customers
         perception.perceive(self)
         choice.purchase(self)
-        satisfaction.experience(self)      # 5. performance vs the zone of tolerance
+        targeting.count_volume(self)       #    heavy users buy several units
+        promises.frame(self)               # 5. the promise and participation move the zone,
+        participation.frame(self)          #    buyers judge performance against it,
+        satisfaction.experience(self)
+        participation.settle(self)         #    zones back (reverse order): control, training,
+        promises.settle(self)              #    expectations corrected, quality gap
         complaints.complain(self)          # 6. voice, recovery, quiet exit
         word_of_mouth.talk(self)           # 7. word of mouth, then proactive contacts
         fatigue.contact(self)
@@ -125,6 +141,7 @@ class MarketModel(mesa.Model):
         loyalty.refresh(self)              #    loyalty bonus
         expectations.update(self)          #    adequate/desired levels, reference price
         customer_value.update(self)        #    share of wallet, retention
+        targeting.care(self)               #    care for customers by estimated value
         accounting.account(self)
         self.recorder.record(self)
         self._remember_public_figures()
