@@ -16,6 +16,7 @@ import dataclasses
 import datetime as _dt
 import logging
 import multiprocessing
+import socket
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -177,6 +178,7 @@ def dask_client(address: str | None = None, workers: int = 1, timeout: float = 1
             "the dask backend needs dask[distributed]: pip install 'value-matrix[dask]'"
         ) from None
     if address:
+        _check_reachable(address, timeout)
         try:
             client = Client(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
@@ -194,6 +196,28 @@ def dask_client(address: str | None = None, workers: int = 1, timeout: float = 1
                       dashboard_address=None, silence_logs=logging.ERROR) as cluster:
         with Client(cluster, set_as_default=False) as client:
             yield client
+
+
+def _check_reachable(address: str, timeout: float) -> None:
+    """Fail fast, with a plain message, on a malformed address or a closed TCP port."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme not in ("tcp", "tls"):
+            return  # other transports: let the client try
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise BackendError(
+            f"{address!r} is not a Dask scheduler address ({exc}); expected tcp://HOST:PORT"
+        ) from None
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise BackendError(
+            f"cannot reach the Dask scheduler at {address!r}: {exc.strerror or exc}; is the "
+            "scheduler running (dask scheduler) and the host and port right?"
+        ) from None
 
 
 def _run_dask(jobs, address, workers, progress, steps, total):
