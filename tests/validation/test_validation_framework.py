@@ -1,6 +1,8 @@
 """The validation framework itself: pending is not passing, a wrong claim fails, tables render."""
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from sim.validation import (
     CASES,
@@ -64,3 +66,16 @@ def test_table_and_markdown_render():
     assert md.startswith("# Model validation")
     assert "Multinomial logit closed form" in md and "**Claim:**" in md
     assert "| case | claim | status |" in md
+
+
+def test_logit_nash_solver_meets_the_first_order_conditions():
+    from sim.validation.strategy_cases import logit_nash_prices
+
+    assert logit_nash_prices(np.array([0.5, 0.5]), 4.0, 10.0, 20.0, 1.0) == \
+        pytest.approx([5.0, 5.0], abs=1e-6)  # c + ref / (λα(1 − ½))
+    q = np.array([0.5, 0.7, 0.6])
+    p = logit_nash_prices(q, 4.0, 10.0, 20.0, 1.0)
+    u = 20.0 * (q - p / 10.0)
+    s = np.exp(u - u.max()) / np.exp(u - u.max()).sum()
+    assert (p - 4.0) * 20.0 / 10.0 * (1 - s) == pytest.approx(1.0, abs=1e-6)
+    assert p[1] > p[2] > p[0]
