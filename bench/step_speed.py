@@ -72,17 +72,21 @@ def scenario(customers: int, mechanisms: bool = True, steps: int = 52):
 
 
 # -- timing ------------------------------------------------------------------------------------
-def time_steps(model, steps: int) -> float:
-    """Mean seconds per step over ``steps`` steps."""
+def time_steps(model, steps: int) -> tuple[float, float]:
+    """Mean wall-clock and CPU seconds per step over ``steps`` steps.
+
+    CPU time (this process only) is the steadier figure on a shared machine: other
+    processes stretch wall-clock time but not the CPU time the step itself needs.
+    """
     gc.collect()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(steps):
         model.step()
-    return (time.perf_counter() - t0) / steps
+    return (time.perf_counter() - t0) / steps, (time.process_time() - c0) / steps
 
 
-def compare(n: int, repeats: int, naive_steps: int, fast_steps: int) -> dict[str, float]:
-    """ms/step of naive, core (mechanisms off) and full (all on), alternating, best of repeats."""
+def compare(n: int, repeats: int, naive_steps: int, fast_steps: int) -> dict[str, tuple]:
+    """(wall, CPU) ms/step of naive, core (all off) and full (all on), alternating, medians."""
     models = {
         "naive Mesa (logit only)": NaiveMarket(scenario(n, False), seed=1),
         "MarketModel core (all off)": MarketModel(scenario(n, False), seed=1),
@@ -91,11 +95,14 @@ def compare(n: int, repeats: int, naive_steps: int, fast_steps: int) -> dict[str
     steps = {k: (naive_steps if k.startswith("naive") else fast_steps) for k in models}
     for model in models.values():  # warm-up: JIT compilation, caches, first-step set-up
         model.step()
-    samples: dict[str, list[float]] = {k: [] for k in models}
+    samples: dict[str, list[tuple[float, float]]] = {k: [] for k in models}
     for _ in range(repeats):
         for name, model in models.items():
             samples[name].append(time_steps(model, steps[name]))
-    return {k: 1000 * statistics.median(v) for k, v in samples.items()}
+    return {
+        k: (1000 * statistics.median(w for w, _ in v), 1000 * statistics.median(c for _, c in v))
+        for k, v in samples.items()
+    }
 
 
 # -- floor -------------------------------------------------------------------------------------
@@ -226,14 +233,16 @@ def main(argv=None) -> int:
     for n in args.sizes:
         naive_steps = 3 if n <= 20000 else 1
         res = compare(n, args.repeats, naive_steps, fast_steps=10 if n <= 20000 else 4)
-        base = res["naive Mesa (logit only)"]
+        base_wall, base_cpu = res["naive Mesa (logit only)"]
         print(f"\n{n:,} customers, 6 firms (median of {args.repeats}, alternating)")
-        for name, ms in res.items():
-            print(f"  {name:<30}{ms:9.2f} ms/step   {base / ms:6.1f}x naive")
+        print(f"  {'':<30}{'wall ms':>9}{'x naive':>9}{'CPU ms':>9}{'x naive':>9}")
+        for name, (wall, cpu) in res.items():
+            print(f"  {name:<30}{wall:9.2f}{base_wall / wall:9.1f}{cpu:9.2f}{base_cpu / cpu:9.1f}")
         if not args.no_floor:
             fl, parts = floor(n)
-            full = res["MarketModel full (all on)"]
-            print(f"  {'floor estimate':<30}{fl:9.2f} ms/step   full step = {full / fl:.1f}x floor")
+            wall, cpu = res["MarketModel full (all on)"]
+            print(f"  {'floor estimate':<30}{fl:9.2f}   full step = {wall / fl:.1f}x floor (wall), "
+                  f"{cpu / fl:.1f}x (CPU)")
             draws = ", ".join(f"{m} {k:.2f}" for m, k in parts["draws/customer"].items())
             print(f"    state {parts['state bytes/customer']:.0f} B/customer, moved "
                   f"{parts['bytes moved/customer']:.0f} B at {parts['bandwidth GB/s']:.1f} GB/s "
