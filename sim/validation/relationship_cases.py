@@ -305,7 +305,8 @@ def chain_market(settings: Settings, spend: float | None) -> dict:
     scenario="Two equal firms, 40 steps; intervention: Alpha spends 0.1 per customer per step "
     "on internal marketing from step 5; control: no spend; common random numbers. For each "
     "link, Alpha's treatment − control difference over the last 10 steps and the step at which "
-    "it first moves (profit gross of the programme's own cost, i.e. the chain's return).",
+    "it first moves (profit gross of the programme's own cost, i.e. the chain's return); "
+    "lagged correlations of the difference series are reported.",
     pending=columns_present("employee_satisfaction", "service_quality", "satisfaction",
                             nonzero=("loyalty",)),
 )
@@ -339,18 +340,40 @@ def service_profit_chain(settings: Settings) -> Outcome:
         ok &= lo > 0
         intervals.append(f"{link} {m:+.4g} [{lo:+.4g}, {hi:+.4g}]")
     steps = [onset[link] for link in CHAIN]
+    leads = _lead_lag(runs["treated"] - runs["control"])
     ordered = None not in steps and all(a <= b for a, b in zip(steps, steps[1:], strict=False))
     ordered = ordered and steps[0] < steps[-1]
     return Outcome(
         measured="treatment − control over the last 10 steps: "
         + ", ".join(f"{link} {late[link]:+.4g}" for link in CHAIN)
-        + "; first moves at steps " + " → ".join(str(s) for s in steps),
+        + "; first moves at steps " + " → ".join(str(s) for s in steps)
+        + "; lagged correlation, upstream leading / downstream leading: "
+        + ", ".join(f"{a}→{b} {x:.2f}/{y:.2f}" for (a, b), (x, y) in leads.items()),
         interval="; ".join(intervals),
         expected="every difference > 0; each link first moves no earlier than the one before "
         "it, and profit after employee satisfaction",
         passed=bool(ok and ordered),
-        numbers={"late_difference": late.to_dict(), "onset": onset},
+        numbers={"late_difference": late.to_dict(), "onset": onset,
+                 "lead_lag": {f"{a}->{b}": v for (a, b), v in leads.items()}},
     )
+
+
+def _lead_lag(diff: pd.DataFrame) -> dict[tuple[str, str], tuple[float, float]]:
+    """Mean over replicates of corr(X(t−1), Y(t)) and corr(Y(t−1), X(t)) per chain link X → Y.
+
+    Reported, not judged: on trending series a level correlation is a weak test of order (e.g.
+    satisfaction jumps with the first better service and then fades as expectations catch up).
+    """
+    out = {}
+    for x, y in zip(CHAIN, CHAIN[1:], strict=False):
+        lead, lag = [], []
+        for _, rep in diff.groupby(level="replicate"):
+            a, b = rep[x].to_numpy(float), rep[y].to_numpy(float)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                lead.append(np.corrcoef(a[:-1], b[1:])[0, 1])
+                lag.append(np.corrcoef(b[:-1], a[1:])[0, 1])
+        out[(x, y)] = (float(np.nanmean(lead)), float(np.nanmean(lag)))
+    return out
 
 
 def spillover_market(settings: Settings, innovate: bool) -> dict:
