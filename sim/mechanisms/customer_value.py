@@ -55,10 +55,16 @@ def update(model) -> None:
         from sim.mechanisms.choice import utilities
 
         share = kernels.logit_probabilities(utilities(model)[who])
-    else:
-        share = np.zeros((len(who), model.n_firms))
-        share[np.arange(len(who)), exp.firm] = 1.0
-    pop.wallet[who] = update_wallet(pop.wallet[who], share, p.wallet_memory)
+        pop.wallet[who] = update_wallet(pop.wallet[who], share, p.wallet_memory)
+    else:  # the same update, in place: decay every share, add the purchase
+        keep = np.float32(1.0 - p.wallet_memory)
+        if len(who) == pop.n:
+            pop.wallet *= keep
+        else:
+            pop.wallet[who] *= keep
+        pop.wallet.reshape(-1)[who.astype(np.int64) * model.n_firms + exp.firm] += np.float32(
+            p.wallet_memory
+        )
     at_risk = stats["at_risk"]
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where(at_risk > 0, stats["retained"] / np.maximum(at_risk, 1), np.nan)

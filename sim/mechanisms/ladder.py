@@ -76,11 +76,14 @@ def update(model) -> None:
     prev = pop.previous_supplier[who]
     left = exp.new & (prev >= 0)
     pop.rung[who[left], prev[left]] = PROSPECT
-    u = model.rng.random(len(who))
-    pop.rung[who, firm] = climb(
-        pop.rung[who, firm], exp.new, exp.satisfied, exp.dissatisfied, pop.trust[who, firm],
-        thresholds(model), p.up_probability, p.down_steps, u,
-    )
+    rung, trust, th = pop.rung[who, firm], pop.trust[who, firm], thresholds(model)
+    satisfied = exp.satisfied
+    # draw only for the relationships that could climb (one uniform each)
+    could = satisfied & ~exp.new & (rung < PARTNER) & (trust >= th[np.minimum(rung + 1, PARTNER)])
+    u = np.ones(len(who))
+    u[could] = model.rng.random(int(could.sum()))
+    pop.rung[who, firm] = climb(rung, exp.new, satisfied, exp.dissatisfied, trust, th,
+                                p.up_probability, p.down_steps, u)
     tenure = np.where(exp.new, 1, pop.tenure[who].astype(np.int32) + 1)
     pop.tenure[who] = np.minimum(tenure, np.iinfo(np.int16).max)
 

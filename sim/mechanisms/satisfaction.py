@@ -40,7 +40,7 @@ class Experience:
         new: (B,) bought from a firm other than their previous supplier (or had none).
         performance: (B,) experienced performance in PUV units.
         z: (B,) disconfirmation (0 = adequate level, 1 = desired level).
-        best: (N,) best base PUV each customer knows of (for expectations).
+        best: (N,) best base PUV each customer knows of (None with expectations off).
         recovered: (B,) a complaint about this purchase was recovered well.
     """
 
@@ -49,7 +49,7 @@ class Experience:
     new: np.ndarray
     performance: np.ndarray
     z: np.ndarray
-    best: np.ndarray
+    best: np.ndarray | None
     recovered: np.ndarray
 
     @property
@@ -103,6 +103,14 @@ def satisfaction_score(z: np.ndarray, steepness: float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(np.clip(-steepness * z, -500.0, 500.0)))
 
 
+def best_known(base: np.ndarray, aware: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """(N,) highest base PUV among the offers each customer knows (0 if none)."""
+    best = np.zeros(len(base))  # PUV is never negative, so 0 is a safe floor
+    for f in np.nonzero(active)[0]:  # column by column: numpy reduces short rows slowly
+        np.maximum(best, np.where(aware[:, f], base[:, f], 0.0), out=best)
+    return best
+
+
 def blend(old: np.ndarray, new: np.ndarray, memory: float) -> np.ndarray:
     """Exponential average with weight ``memory`` on ``new``; ``new`` where ``old`` is NaN."""
     return np.where(np.isnan(old), new, (1.0 - memory) * old + memory * new)
@@ -120,9 +128,9 @@ def experience(model) -> None:
     _count_defectors(pop, stats, who, firm, prev, nf)
 
     base_all = kernels.perceived_use_value(pop.weights, model.levels_matrix())
-    known = pop.aware & model.active_mask()[None, :]
-    best = np.where(known, base_all, -np.inf).max(axis=1)
-    best = np.where(np.isfinite(best), best, 0.0)
+    best = None
+    if model.spec.mechanisms.expectations:
+        best = best_known(base_all, pop.aware, model.active_mask())
     base = base_all[who, firm]
     quality = firm_values(model, "service_quality", 1.0)
     consistency = firm_values(model, "service_consistency", 1.0)
