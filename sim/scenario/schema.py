@@ -389,7 +389,12 @@ class Event(Section):
     - ``market_size``: market volume × ``factor`` (growth > 1, shrinkage < 1).
     """
 
-    at: int = Field(title="Step", ge=0)
+    at: int = Field(
+        title="Step",
+        ge=1,
+        description="Step at which the event applies (1 is the first step; the starting state "
+        "is set on the firms and the market themselves).",
+    )
     type: Literal[EVENT_TYPES] = Field("change", title="Event type")  # type: ignore[valid-type]
     firm: str | None = Field(None, title="Firm")
     set: Change | None = Field(

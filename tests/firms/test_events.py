@@ -158,6 +158,7 @@ def test_market_growth_scales_volume_and_revenue(tiny_plain):
      "events.0.set.attributes.qualty: unknown dimension 'qualty' (did you mean 'quality'?)"),
     ({"at": 2, "type": "cost_shock"}, "a cost_shock event needs factor, add or fixed_factor"),
     ({"at": 2, "type": "boom"}, "events.0.type: Input should be 'change'"),
+    ({"at": 0, "firm": "Alpha", "set": {"price": 5}}, "events.0.at: input should be greater than or equal to 1"),
 ])
 def test_invalid_events_give_clear_errors(tiny, event, message):
     tiny["events"] = [event]
