@@ -290,7 +290,7 @@ def ladder_chart(firms: pd.DataFrame, step: int | None = None,
         tooltip=["firm:N", "rung:N", alt.Tooltip("customers:Q", format=",.0f"),
                  alt.Tooltip("fraction:Q", format=".1%")],
     ).properties(title="Relationship ladder: customer → partner (prospects left out)",
-                  height=40 + 30 * len(order))
+                  height=70 + 38 * len(order))
 
 
 def segment_chart(segments: pd.DataFrame, step: int | None = None,
@@ -306,7 +306,8 @@ def segment_chart(segments: pd.DataFrame, step: int | None = None,
         color=_firm_color(order), order=alt.Order("rank:Q"),
         tooltip=["segment:N", "firm:N", alt.Tooltip("buyers:Q", format=",.0f"),
                  alt.Tooltip("share:Q", format=".1%")],
-    ).properties(title="Segments: who buys from whom", height=40 + 36 * data["segment"].nunique())
+    ).properties(title="Segments: who buys from whom",
+                 height=70 + 44 * data["segment"].nunique())
 
 
 # -- comparing runs --------------------------------------------------------------------------

@@ -157,9 +157,24 @@ def _js(bound: float) -> int:
 
 # -- drawing a run ---------------------------------------------------------------------------
 def chart_and_numbers(chart, numbers: pd.DataFrame | None, key: str, name: str,
-                      formats: dict[str, str] | None = None) -> None:
-    """A chart with its numbers beside it (so nobody has to hover) and export buttons."""
-    left, right = st.columns([3, 1.3])
+                      formats: dict[str, str] | None = None, beside: bool = True,
+                      ratio: tuple[float, float] = (3, 1.4)) -> None:
+    """A chart with its numbers (so nobody has to hover) and export buttons.
+
+    Args:
+        chart: the Altair chart.
+        numbers: the table shown with it (also offered as CSV).
+        key: widget-key prefix.
+        name: file name stem for the exports.
+        formats: extra number formats for the table.
+        beside: table to the right of the chart (False: below it, for wide small multiples).
+        ratio: widths of chart and table when beside.
+    """
+    if beside:
+        left, right = st.columns(list(ratio))
+    else:
+        left = st.container()
+        right = st.columns([3, 1])[0]
     with left:
         st.altair_chart(chart, key=f"{key}_chart")
     with right:
@@ -234,7 +249,7 @@ def render_run(run: RunView, key: str) -> None:
                                "Customers' satisfaction, trust and loyalty (mean per firm)", order)
     if rel is not None:
         chart_and_numbers(rel, tables.metric_numbers(firms, ["satisfaction", "trust", "loyalty"]),
-                          f"{key}_rel", "relationships")
+                          f"{key}_rel", "relationships", beside=False)
 
     ladder = charts.ladder_chart(firms, order=order)
     st.subheader("Relationship ladder")
@@ -250,7 +265,7 @@ def render_run(run: RunView, key: str) -> None:
     money = charts.metrics_chart(firms, ["profit", "cash"], "Profit per step and cash", order)
     if money is not None:
         chart_and_numbers(money, tables.metric_numbers(firms, ["profit", "cash"]),
-                          f"{key}_money", "profit_cash")
+                          f"{key}_money", "profit_cash", beside=False)
 
     st.subheader("Segments")
     if segments is None or segments.empty:
@@ -293,6 +308,7 @@ def matrix_section(firms: pd.DataFrame, segs, order, key: str) -> None:
         pos = tables.key_numbers(firms, step)[["firm", "position"]]
         numbers = now.drop(columns="step").merge(pos, on="firm", how="left")
         numbers = numbers.set_index("firm").loc[[f for f in order if f in set(numbers["firm"])]]
-        chart_and_numbers(chart, numbers.reset_index(), f"{key}_matrix", f"customer_matrix_step{step}")
+        chart_and_numbers(chart, numbers.reset_index().drop(columns="price"), f"{key}_matrix",
+                          f"customer_matrix_step{step}", ratio=(2.6, 1.8))
 
     body()

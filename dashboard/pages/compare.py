@@ -72,4 +72,4 @@ else:
         st.subheader(title)
         final = tables.final_with_interval(runs, metric, by=("variant", "firm"))
         views.chart_and_numbers(charts.compare_chart(runs, metric, title, firms), final,
-                                f"compare_{metric}", f"compare_{metric}")
+                                f"compare_{metric}", f"compare_{metric}", beside=False)

@@ -113,4 +113,4 @@ if session is not None:
         money = charts.metrics_chart(firms, ["profit", "cash"], "Profit per step and cash", order)
         if money is not None:
             views.chart_and_numbers(money, tables.metric_numbers(firms, ["profit", "cash"]),
-                                    "play_money", "play_money")
+                                    "play_money", "play_money", beside=False)
