@@ -167,6 +167,19 @@ def mean_by_firm(firm_index: np.ndarray, values: np.ndarray, n_firms: int) -> np
         return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
+def best_known(values: np.ndarray, aware: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """(N,) each row's largest value among the firms it knows that are on the market (0 if none).
+
+    Same result as ``max(where(aware & active, values, -inf), axis=1)`` with −inf replaced by 0,
+    without the (N, F) temporaries when the compiled path is on.
+    """
+    if fast.enabled():
+        return fast.best_known(values, aware, active)
+    known = aware & active[None, :]
+    best = np.where(known, values, -np.inf).max(axis=1)
+    return np.where(np.isfinite(best), best, 0.0)
+
+
 def column_mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Per-column mean of an (N, F) array over rows where ``mask`` is true (NaN if none)."""
     counts = mask.sum(axis=0)
