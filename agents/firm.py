@@ -119,9 +119,29 @@ class Firm(mesa.Agent):
         if action.programmes:
             self.set_programmes(action.programmes)
 
+    def check_action(self, action: Action) -> None:
+        """Raise ValueError if ``action`` could not be applied to this firm (nothing changes)."""
+        if action.price is not None and not (np.isfinite(action.price) and action.price > 0):
+            raise ValueError(f"{self.name}: price must be a positive number, got {action.price}")
+        for dim, level in (action.attributes or {}).items():
+            if dim not in self.dimensions:
+                raise ValueError(
+                    f"{self.name}: unknown dimension {dim!r}; dimensions: "
+                    f"{', '.join(self.dimensions)}"
+                )
+            if not (np.isfinite(level) and 0.0 <= level <= 1.0):
+                raise ValueError(f"{self.name}: level of {dim!r} must lie in [0, 1], got {level}")
+        if action.programmes:
+            self._checked_programmes(action.programmes)
+
     def set_programmes(self, changes: dict[str, Any]) -> None:
         """Change programme settings (validated like the scenario's ``programmes``)."""
         from sim.mechanisms import programmes
+
+        self.programmes = self._checked_programmes(changes)
+        programmes.set_relationship_level(self)
+
+    def _checked_programmes(self, changes: dict[str, Any]):
         from sim.scenario.schema import Programmes
 
         merged = {**self.programmes.model_dump(), **dict(changes)}
@@ -130,8 +150,7 @@ class Firm(mesa.Agent):
         for dim in spend if isinstance(spend, dict) else ():
             if dim not in self.dimensions:
                 raise ValueError(f"{self.name}: quality investment in unknown dimension {dim!r}")
-        self.programmes = checked
-        programmes.set_relationship_level(self)
+        return checked
 
     def account(self, units: float) -> None:
         """Book this step's sales: revenue, costs, profit; cash changes by profit only."""

@@ -155,10 +155,11 @@ class MarketModel(mesa.Model):
 
     def hand_in(self, firm_name: str, action) -> None:
         """Hand a decision (an ``Action``) to a ``human`` firm; it applies at the next step."""
-        policy = self.firm_by_name[firm_name].policy
-        if not hasattr(policy, "hand_in"):
+        firm = self.firm_by_name[firm_name]
+        if not hasattr(firm.policy, "hand_in"):
             raise ValueError(f"firm {firm_name!r} is not run by a human (strategy type 'human')")
-        policy.hand_in(action)
+        firm.check_action(action)  # refuse a bad decision now, not in the middle of a step
+        firm.policy.hand_in(action)
 
     def firms_decide(self) -> None:
         """Every active firm's strategy acts on last step's public figures."""

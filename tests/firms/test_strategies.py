@@ -177,3 +177,17 @@ def test_strategy_blocks_are_validated_by_the_registry(tiny, strategy, message):
         load_scenario(tiny)
     assert "firms.0.strategy" in str(err.value)
     assert message.lower() in str(err.value).lower()
+
+
+def test_bad_hand_in_is_refused_at_once_and_changes_nothing(tiny):
+    tiny["firms"][1]["strategy"] = {"type": "human"}
+    model = MarketModel(tiny, seed=1)
+    model.step()
+    for bad in (strategies.Action(attributes={"colour": 0.5}),
+                strategies.Action(price=-1.0),
+                strategies.Action(programmes={"relationship_level": "friends"})):
+        with pytest.raises(ValueError):
+            model.hand_in("Beta", bad)
+    assert model.firm_by_name["Beta"].policy.pending is None
+    model.step()
+    assert model.firms_frame().query("firm == 'Beta'").price.tolist() == [9.0, 9.0]
