@@ -182,7 +182,8 @@ def _capture(model) -> dict:
     }
     actual = choice.utilities(model)
     mine = _utility({k: snap[k] for k in snap}, with_other=False)
-    residual = actual - mine
+    with np.errstate(invalid="ignore"):  # −inf − −inf where an offer is unavailable
+        residual = actual - mine
     residual[~np.isfinite(residual)] = 0.0
     snap["other"] = residual
     return snap

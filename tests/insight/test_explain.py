@@ -61,3 +61,19 @@ def test_bad_requests_raise_readable_errors(tiny):
         explain(result, "Alpha", 0, 9)
     with pytest.raises(ValueError, match="replicate"):
         explain(result, "Alpha", 1, 3, replicate=4)
+
+
+def test_an_entrant_is_explained_and_still_sums(tiny):
+    tiny["steps"] = 10
+    tiny["firms"].append({"name": "Delta", "price": 8.0, "enter_at": 4,
+                          "attributes": {"quality": 0.7, "service": 0.7}})
+    result = run_scenario(tiny, seed=4)
+    for firm in ("Alpha", "Delta"):
+        e = explain(result, firm, 2, 8)
+        assert e.contributions["contribution"].sum() == pytest.approx(e.change, abs=1e-12)
+    delta = explain(result, "Delta", 2, 8)
+    assert delta.share_from == 0.0 and delta.share_to > 0.1
+    c = delta.contributions.set_index("driver")["contribution"]
+    assert c["value"] > 0.1  # the offer arriving on the market is the entrant's own move
+    alpha = explain(result, "Alpha", 2, 8).contributions.set_index("driver")["contribution"]
+    assert alpha["rivals"] < 0
