@@ -1,7 +1,7 @@
 """Expectations and the zone of tolerance (switch ``expectations``).
 
 Each customer holds an *adequate* and a *desired* service level (PUV units, the customer's own
-scale). Their ratios to the performance the customer expects are ``adequate_ratio`` (0.85) and
+scale). Their ratios to the performance the customer expects are ``adequate_ratio`` (0.80) and
 ``desired_ratio`` (1.10), widened or narrowed per customer by a fixed zone-width multiplier.
 
 With ``expectations`` on, every step::
