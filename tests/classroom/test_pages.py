@@ -1,0 +1,71 @@
+"""AppTest per classroom page: what renders for each role, and that wrong secrets are refused."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sim.classroom import Classroom, GameSettings
+from sim.scenario import load_scenario
+from tests.classroom.conftest import ROOT
+
+TEAM = str(ROOT / "dashboard" / "pages" / "classroom_team.py")
+TEACHER = str(ROOT / "dashboard" / "pages" / "classroom_teacher.py")
+
+
+@pytest.fixture
+def game(tmp_path, scenario_file, monkeypatch):
+    db = tmp_path / "classroom.db"
+    monkeypatch.setenv("CVM_CLASSROOM_DB", str(db))
+    room = Classroom(db)
+    created = room.create(load_scenario(scenario_file),
+                          GameSettings(teams=2, rounds=2, periods_per_round=1))
+    return room, created
+
+
+def _texts(at) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "info", "success", "error", "warning",
+                                              "header", "title", "subheader")
+                     for e in getattr(at, kind))
+
+
+def test_team_page_refuses_a_wrong_secret(game):
+    room, created = game
+    at = AppTest.from_file(TEAM, default_timeout=60).run()
+    assert at.text_input(key="cr_join_code") is not None
+    at.text_input(key="cr_join_code").input(created["game"])
+    at.text_input(key="cr_join_secret").input("1-WRONG-SECRET")
+    at.button[0].click().run()
+    assert "Access denied" in _texts(at)
+    assert "cr_team" not in at.session_state
+
+
+def test_team_page_after_joining_shows_the_form_and_own_report_only(game):
+    room, created = game
+    alpha = created["teams"][0]
+    at = AppTest.from_file(TEAM, default_timeout=60)
+    at.session_state["cr_team"] = (created["game"], alpha["secret"])
+    at.run()
+    assert not at.exception
+    assert "Team Alpha — you run Alpha" in _texts(at)
+    assert "round 1 of 2 is open" in _texts(at)
+    assert any(b.label == "Submit decision" for b in at.button)
+    price = at.number_input(key="cr_price_1")
+    price.set_value(25.0).run()  # outside the price range: a live warning, submit disabled
+    assert "Price must lie between 5.00 and 20.00" in _texts(at)
+    assert next(b for b in at.button if b.label == "Submit decision").disabled
+
+
+def test_teacher_page_create_form_and_game_view(game):
+    room, created = game
+    at = AppTest.from_file(TEACHER, default_timeout=60).run()
+    assert any(b.label == "Create game" for b in at.button)
+    at = AppTest.from_file(TEACHER, default_timeout=60)
+    at.session_state["cr_teacher"] = (created["game"], created["teacher_secret"])
+    at.run()
+    assert not at.exception
+    assert "Round 1 of 2 is open: 0 of 2 teams have submitted." in _texts(at)
+    at = AppTest.from_file(TEACHER, default_timeout=60)
+    at.session_state["cr_teacher"] = (created["game"], created["teams"][0]["secret"])
+    at.run()  # a team secret smuggled into the teacher's session is refused by the server
+    assert "Access denied" in _texts(at)
