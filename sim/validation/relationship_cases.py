@@ -79,17 +79,21 @@ def double_jeopardy(settings: Settings) -> Outcome:
     m_rho, lo_rho, hi_rho = mean_ci(rho)
     m_sr, lo_sr, hi_sr = mean_ci(share_ratio)
     m_lr, lo_lr, hi_lr = mean_ci(loyalty_ratio)
+    # 0: the small brand's buyers are as loyal as the big one's; 1: loyalty falls as fast as
+    # the number of buyers
+    elasticity = float(np.mean(np.log(loyalty_ratio) / np.log(share_ratio)))
     return Outcome(
         measured="shares " + ", ".join(f"{share[c].mean():.3f}" for c in order)
         + "; retention " + ", ".join(f"{kept[c].mean():.3f}" for c in order)
-        + f"; rank corr {m_rho:.2f}",
+        + f"; rank corr {m_rho:.2f}; loyalty gap / buyers gap (log ratio) {elasticity:.2f}",
         interval=f"rank corr {m_rho:.2f} [{lo_rho:.2f}, {hi_rho:.2f}]; smallest/largest: "
         f"buyers {m_sr:.2f} [{lo_sr:.2f}, {hi_sr:.2f}], retention {m_lr:.2f} "
         f"[{lo_lr:.2f}, {hi_lr:.2f}]",
         expected="rank correlation of share and retention > 0.5; smallest/largest retention "
         "ratio below 1 but well above the buyers ratio",
         passed=bool(lo_rho > 0.5 and hi_lr < 1.0 and lo_lr > hi_sr),
-        numbers={"rank_corr": m_rho, "share_ratio": m_sr, "retention_ratio": m_lr},
+        numbers={"rank_corr": m_rho, "share_ratio": m_sr, "retention_ratio": m_lr,
+                 "log_gap_ratio": elasticity},
     )
 
 
