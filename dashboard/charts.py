@@ -353,6 +353,19 @@ def sweep_chart(sweep: pd.DataFrame, param: str, metric: str,
                       x=param, x_title=param)
 
 
+def chart_bytes(chart, fmt: str) -> bytes:
+    """The chart as a ``png`` or ``svg`` file (vl-convert); a standalone HTML page if that fails."""
+    import io
+
+    buf = io.BytesIO() if fmt == "png" else io.StringIO()
+    try:
+        chart.save(buf, format=fmt)
+    except Exception:  # noqa: BLE001 - no renderer available: hand over something usable
+        return chart.to_html().encode("utf-8")
+    value = buf.getvalue()
+    return value if isinstance(value, bytes) else value.encode("utf-8")
+
+
 def spec_firms(chart) -> set[str]:
     """Firm names listed in a chart spec's firm colour scale (for tests and sanity checks)."""
     found: set[str] = set()

@@ -48,6 +48,10 @@ SECTIONS: dict[str, list[PageSpec]] = {
         PageSpec("editor.py", "Scenario editor", ":material/edit_document:"),
         PageSpec("results.py", "Results", ":material/folder_open:"),
     ],
+    "Classroom": [
+        PageSpec("classroom_team.py", "Team", ":material/groups:"),
+        PageSpec("classroom_teacher.py", "Teacher", ":material/school:"),
+    ],
 }
 
 

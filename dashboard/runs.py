@@ -137,8 +137,24 @@ def read_run_dir(path: str | Path) -> tuple[RunView | None, pd.DataFrame | None,
             run = RunView(firms, segments, scenario, summary, label=str(path))
         if (path / "sweep.csv").is_file():
             sweep = pd.read_csv(path / "sweep.csv")
+            meta = {}
+            if (path / "sweep.json").is_file():
+                meta = json.loads((path / "sweep.json").read_text())
+            sweep.attrs["params"] = sweep_params(sweep, meta)
+            sweep.attrs["meta"] = meta
     except (OSError, ValueError) as exc:
         problems.append(f"cannot read {path}: {exc}")
     if run is None and sweep is None and not problems:
         problems.append(f"{path} holds no firms.csv, firms.parquet or sweep.csv")
     return run, sweep, problems
+
+
+def sweep_params(sweep: pd.DataFrame, meta: dict | None = None) -> list[str]:
+    """The swept parameters' columns.
+
+    From sweep.json's ``params`` (``PATH=V1,V2``) when it lists them, else the dotted-path
+    columns (``firms.0.price``).
+    """
+    listed = [str(t).split("=", 1)[0] for t in (meta or {}).get("params", [])]
+    cols = [c for c in listed if c in sweep.columns]
+    return cols or [c for c in sweep.columns if "." in str(c)]

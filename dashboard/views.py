@@ -8,7 +8,6 @@ charts come from ``dashboard.charts``.
 from __future__ import annotations
 
 import copy
-import io
 from collections.abc import Callable
 
 import altair as alt
@@ -209,16 +208,7 @@ def export_buttons(chart, name: str, key: str, table: pd.DataFrame | None = None
 
 
 def _exporter(chart: alt.TopLevelMixin, fmt: str) -> Callable[[], bytes]:
-    def make() -> bytes:
-        buf = io.BytesIO() if fmt == "png" else io.StringIO()
-        try:
-            chart.save(buf, format=fmt)
-        except Exception:  # noqa: BLE001 - vl-convert missing: hand over the HTML instead
-            return chart.to_html().encode("utf-8")
-        value = buf.getvalue()
-        return value if isinstance(value, bytes) else value.encode("utf-8")
-
-    return make
+    return lambda: charts.chart_bytes(chart, fmt)
 
 
 def render_run(run: RunView, key: str) -> None:

@@ -33,11 +33,14 @@ else:
         views.render_run(run, "results")
     if sweep is not None and not sweep.empty:
         st.subheader("Sweep")
-        numeric = [c for c in sweep.columns if c not in ("firm", "replicate", "step")]
-        metrics = [c for c in ("share", "profit", "loyalty", "cash", "satisfaction")
+        metrics = [c for c in ("share", "profit", "loyalty", "cash", "satisfaction", "clv")
                    if c in sweep.columns]
-        params = [c for c in numeric if c not in tables.CLOCK_NAMES and c not in metrics
-                  and sweep[c].nunique() > 1 and c not in ("combination", "clock_position")]
+        params = sweep.attrs.get("params", [])
+        meta = sweep.attrs.get("meta", {})
+        if meta:
+            st.caption(f"{meta.get('scenario', '')}: {meta.get('combinations', '?')} "
+                       f"combination(s) × {meta.get('replicates', '?')} replicate(s); "
+                       f"swept {', '.join(meta.get('params', []))}")
         if not params or not metrics:
             st.dataframe(sweep, hide_index=True)
         else:

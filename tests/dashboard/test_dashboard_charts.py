@@ -199,3 +199,10 @@ def test_sweep_chart_plots_metric_against_parameter():
     spec = charts.sweep_chart(sweep, "firms.0.price", "share").to_dict()
     assert spec["layer"][1]["encoding"]["x"]["field"] == "firms\\.0\\.price" or \
         spec["layer"][1]["encoding"]["x"]["field"].replace("\\", "") == "firms.0.price"
+
+
+def test_charts_export_as_png_and_svg(small_run):
+    chart = charts.share_chart(small_run.firms)
+    assert charts.chart_bytes(chart, "png").startswith(b"\x89PNG")
+    svg = charts.chart_bytes(chart, "svg")
+    assert svg.lstrip().startswith(b"<svg") and b"Market share over time" in svg
