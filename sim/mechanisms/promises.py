@@ -7,6 +7,7 @@ they expect from the firm (1 = no distortion; stored only once some firm promise
 
     hear:     e ← e + credibility × (promised / delivered − e)      (customers the promise reaches)
     buy:      e ← e + correction × (1 − e)                          (own experience corrects it)
+              e ← 1 − betrayal × (e − 1)   if e > 1 and the buyer was dissatisfied (misled)
     choose:   PUV[n, f] += draw × (e − 1) × base PUV[n, f]           (the promise draws customers)
     judge:    adequate, desired × e[n, f]   for the purchase from f  (the promise sets the bar)
 
@@ -15,8 +16,8 @@ the firm's advertising stock); customers who learned of the firm since the last 
 advertising, word of mouth or contacts) always hear it. Prospects believe it
 (``credibility``), customers who have bought from the firm much less
 (``experienced_credibility``). An over-promiser thus draws customers in, then disappoints them:
-below the raised bar they are dissatisfied, complain, talk and lose trust. A modest promise that
-is beaten delights. An honest promise (ratio 1) changes nothing.
+below the raised bar they are dissatisfied, complain, talk, lose trust and — misled — discount
+the firm from then on (``betrayal``). A modest promise that is beaten delights. An honest promise (ratio 1) changes nothing.
 
 Every step, whatever the switch, the firms table gets the SERVQUAL view of each firm's buyers:
 ``expected_quality`` (mean e × base PUV of the offer bought), ``perceived_quality`` (mean
@@ -59,6 +60,18 @@ def hear(expectation, target, credibility) -> np.ndarray:
 def correct(expectation, correction: float) -> np.ndarray:
     """Expectation ratio after a purchase: a ``correction`` step back toward the delivered 1."""
     return expectation + correction * (1.0 - expectation)
+
+
+def after_purchase(expectation, dissatisfied, correction: float, betrayal: float) -> np.ndarray:
+    """Expectation ratio after a purchase.
+
+    A buyer who had been promised more than the offer delivers (ratio > 1) and was dissatisfied
+    feels misled and now discounts the firm: 1 − betrayal × (ratio − 1). Everyone else moves a
+    ``correction`` step back toward 1.
+    """
+    broken = dissatisfied & (expectation > 1.0)
+    return np.where(broken, 1.0 - betrayal * (expectation - 1.0),
+                    correct(expectation, correction))
 
 
 def promise_shift(expectation, base, draw: float) -> np.ndarray:
@@ -159,7 +172,8 @@ def settle(model) -> None:
     if model.spec.mechanisms.promises and pop.promise_expectation is not None:
         e = pop.promise_expectation[who, firm].astype(np.float64)
         p = model.spec.service_ideas.promises
-        pop.promise_expectation[who, firm] = correct(e, p.correction)
+        pop.promise_expectation[who, firm] = after_purchase(e, exp.z < 0, p.correction,
+                                                            p.betrayal)
     expected = kernels.mean_by_firm(firm, e * base, nf)
     perceived = kernels.mean_by_firm(firm, exp.performance, nf)
     model.quality_stats = (expected, perceived)

@@ -226,7 +226,7 @@ class PromiseParams(_Section):
         "never bought from the firm toward the promised level.",
     )
     experienced_credibility: float = Field(
-        0.1,
+        0.0,
         title="Credibility to customers",
         ge=0,
         le=1,
@@ -234,12 +234,21 @@ class PromiseParams(_Section):
         "outweighs advertising.",
     )
     correction: float = Field(
-        0.5,
+        0.2,
         title="Correction by experience",
         ge=0,
         le=1,
         description="After a purchase, how far the customer's expectation of the firm moves "
         "back toward what the offer delivers.",
+    )
+    betrayal: float = Field(
+        0.5,
+        title="Betrayal of a broken promise",
+        ge=0,
+        le=1,
+        description="A buyer who was promised more than the offer delivers and was dissatisfied "
+        "stops believing the firm: their expectation ratio drops to 1 − betrayal × (ratio − 1), "
+        "below what the offer is worth, until a later satisfying purchase corrects it.",
     )
     draw: float = Field(
         1.0,
@@ -319,7 +328,7 @@ class TargetingParams(_Section):
     """What extra care is worth to a customer."""
 
     care_value: float = Field(
-        0.15,
+        0.2,
         title="Value of care",
         ge=0,
         le=5,
@@ -327,7 +336,7 @@ class TargetingParams(_Section):
         "the customer who gets it (PUV units).",
     )
     care_scale: float = Field(
-        2.0,
+        5.0,
         title="Care scale",
         gt=0,
         description="Care spend per customer and step that gives 63 % of the value of care "
