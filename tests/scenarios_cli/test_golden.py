@@ -5,7 +5,8 @@ outputs depend on the choice model, the accounting and the output format — not
 relationship mechanisms other work keeps changing. The comparison is:
 
 * exact: the firms.csv contract columns (in order), the rows (replicate × step × firm), posted
-  prices, the customers counted, and the keys of summary.json;
+  prices, the customers counted, and summary.json's scenario, seed, steps and replicates;
+* its keys as a subset: summary.json may gain keys, never lose one;
 * with tolerance: shares (per step within 0.06, averaged over steps within 0.015 — about four
   standard errors of sampling noise with 1,500 customers), so a change of random stream alone
   does not fail the test, but a change in who buys what does.
@@ -47,7 +48,10 @@ def test_tiny_run_matches_golden(cvm, tmp_path):
         (GOLDEN / "tiny_summary_shape.json").write_text(json.dumps(summary_shape, indent=2) + "\n")
     golden = pd.read_csv(GOLDEN / "tiny_firms.csv")
     assert list(firms.columns[: len(FIRM_COLUMNS)]) == list(FIRM_COLUMNS)
-    assert summary_shape == json.loads((GOLDEN / "tiny_summary_shape.json").read_text())
+    golden_shape = json.loads((GOLDEN / "tiny_summary_shape.json").read_text())
+    for key in ("keys", "firm_keys"):  # new keys may appear; none may go
+        assert set(golden_shape.pop(key)) <= set(summary_shape.pop(key)), key
+    assert summary_shape == golden_shape
     keys = ["replicate", "step", "firm"]
     assert stable[keys].values.tolist() == golden[keys].values.tolist()
     assert stable["price"].tolist() == golden["price"].tolist()
