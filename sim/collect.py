@@ -27,9 +27,7 @@ SEGMENT_COLUMNS = (
 def _offer_means(pop, active: np.ndarray):
     """Mean PP and PUV of each firm over the customers who know it, and how many do."""
     if fast.enabled():
-        pp, counts = fast.masked_column_mean(pop.pp, pop.aware, active, with_counts=True)
-        puv = fast.masked_column_mean(pop.puv, pop.aware, active)
-        return pp, puv, counts
+        return fast.masked_column_means(pop.pp, pop.puv, pop.aware, active)
     aware = pop.aware & active[None, :]
     pp = kernels.column_mean(pop.pp, aware)
     puv = kernels.column_mean(pop.puv, aware)

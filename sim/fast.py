@@ -255,12 +255,27 @@ def _masked_column_sums(values, mask, active, sums, counts):
     n, f_count = values.shape
     for i in range(n):
         for f in range(f_count):
+            # numpy adds 0.0 for masked-out rows; skipping them gives the same sums
             if mask[i, f] and active[f]:
                 sums[f] += values[i, f]
                 counts[f] += 1
-            else:
-                sums[f] += 0.0
     return sums, counts
+
+
+@_jit
+def _masked_column_sums2(a, b, mask, active, sums_a, sums_b, counts):
+    n, f_count = a.shape
+    for i in range(n):
+        for f in range(f_count):
+            if mask[i, f] and active[f]:
+                sums_a[f] += a[i, f]
+                sums_b[f] += b[i, f]
+                counts[f] += 1
+
+
+def _means(sums, counts):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
 def masked_column_mean(values: np.ndarray, mask: np.ndarray, active: np.ndarray,
@@ -271,7 +286,14 @@ def masked_column_mean(values: np.ndarray, mask: np.ndarray, active: np.ndarray,
     """
     sums = np.zeros(values.shape[1])
     counts = np.zeros(values.shape[1], dtype=np.int64)
-    _masked_column_sums(values, mask, active, sums, counts)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    _masked_column_sums(values, mask, np.asarray(active, dtype=np.bool_), sums, counts)
+    mean = _means(sums, counts)
     return (mean, counts) if with_counts else mean
+
+
+def masked_column_means(a: np.ndarray, b: np.ndarray, mask: np.ndarray, active: np.ndarray):
+    """Column means of two (N, F) arrays over the same mask, and the counts, in one pass."""
+    f = a.shape[1]
+    sums_a, sums_b, counts = np.zeros(f), np.zeros(f), np.zeros(f, dtype=np.int64)
+    _masked_column_sums2(a, b, mask, np.asarray(active, dtype=np.bool_), sums_a, sums_b, counts)
+    return _means(sums_a, counts), _means(sums_b, counts), counts

@@ -105,6 +105,10 @@ def test_masked_column_mean_matches_numpy():
     both = mask & active
     assert np.array_equal(mean, kernels.column_mean(values, both), equal_nan=True)
     assert np.array_equal(counts, both.sum(axis=0))
+    other = rng.normal(size=(5000, 6))
+    m_a, m_b, c2 = fast.masked_column_means(values, other, mask, active)
+    assert np.array_equal(m_a, mean, equal_nan=True) and np.array_equal(c2, counts)
+    assert np.array_equal(m_b, kernels.column_mean(other, both), equal_nan=True)
 
 
 @pytest.mark.parametrize("mechanisms_on", [True, False])
