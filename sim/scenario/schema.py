@@ -531,12 +531,22 @@ class Mechanisms(Section):
 class Scenario(Section):
     """A complete scenario: market, firms, events and mechanism switches."""
 
-    name: str = Field(title="Scenario name", min_length=1, max_length=120)
-    description: str = Field("", title="Description", max_length=2000)
-    lesson: str = Field("", title="Lesson", max_length=4000)
-    steps: int = Field(52, title="Steps", ge=1, le=100_000)
-    seed: int = Field(0, title="Seed", ge=0, le=2**63 - 1)
-    replicates: int = Field(1, title="Replicates", ge=1, le=10_000)
+    name: str = Field(title="Scenario name", min_length=1, max_length=120,
+                      description="Shown in outputs, reports and the dashboard.")
+    description: str = Field("", title="Description", max_length=2000,
+                             description="What the scenario sets up; its first line is shown by "
+                             "`cvm list`.")
+    lesson: str = Field("", title="Lesson", max_length=4000,
+                        description="The idea the scenario teaches, in a few sentences (shown "
+                        "by `cvm list --lessons` and in the report).")
+    steps: int = Field(52, title="Steps", ge=1, le=100_000,
+                       description="Periods to run (e.g. weeks); `--steps` overrides.")
+    seed: int = Field(0, title="Seed", ge=0, le=2**63 - 1,
+                      description="Master random seed: the same scenario and seed give the same "
+                      "results; `--seed` overrides.")
+    replicates: int = Field(1, title="Replicates", ge=1, le=10_000,
+                            description="Independent runs with seeds spawned from `seed`, for "
+                            "confidence bands; `--replicates` overrides.")
     market: Market = Field(title="Market")
     firms: list[Firm] = Field(title="Firms", min_length=1, max_length=64)
     events: list[Event] = Field(default_factory=list, title="Events")
