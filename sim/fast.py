@@ -112,6 +112,95 @@ def choose_gumbel_fused(puv, pp, price_sensitivity, rationality, aware, active, 
 
 
 @_jit
+def _centred_utilities(puv, pp, price_sensitivity, rationality, aware, active, use_aware,
+                       supplier, loyalty, use_loyalty, switching_cost, use_switching, rows, out):
+    """Systematic utility minus its row maximum, −inf where unavailable.
+
+    As the first lines of ``kernels.logit_probabilities``; same arithmetic as ``_choose_gumbel``.
+    """
+    n_rows, n_firms = out.shape
+    for i in range(n_rows):
+        n = rows[i]
+        sup = supplier[n]
+        has = sup >= 0
+        top = -np.inf
+        for f in range(n_firms):
+            if not active[f] or (use_aware and not aware[n, f]):
+                out[i, f] = -np.inf
+                continue
+            u = puv[n, f] - price_sensitivity[n] * pp[n, f]
+            if has:
+                if use_switching:
+                    u = u - switching_cost[n]
+                    if f == sup:
+                        u = u + switching_cost[n]
+                if use_loyalty and f == sup:
+                    u = u + loyalty[n]
+            u = u * rationality
+            out[i, f] = u
+            if u > top:
+                top = u
+        if not np.isfinite(top):
+            top = 0.0
+        for f in range(n_firms):
+            out[i, f] = out[i, f] - top
+    return out
+
+
+@_jit
+def _pick_inverse_cdf(expu, uniforms, out):
+    """Sum, normalise, accumulate and compare row by row, as ``kernels.choose_inverse_cdf``."""
+    n_rows, n_firms = expu.shape
+    for i in range(n_rows):
+        total = 0.0
+        for f in range(n_firms):
+            total += expu[i, f]
+        # the numpy kernel compares every cumulative sum with u × (the last one): two passes
+        cum = 0.0
+        for f in range(n_firms):
+            prob = expu[i, f] / total if total > 0 else 0.0
+            cum = prob if f == 0 else cum + prob
+        last = cum
+        threshold = uniforms[i] * last
+        chosen = 0
+        cum = 0.0
+        for f in range(n_firms):
+            prob = expu[i, f] / total if total > 0 else 0.0
+            cum = prob if f == 0 else cum + prob
+            if cum <= threshold:
+                chosen += 1
+        out[i] = -1 if last <= 0 else min(chosen, n_firms - 1)
+    return out
+
+
+#: Up to this many firms numpy sums a row sequentially (pairwise beyond), which the compiled
+#: inverse-CDF sampler reproduces; with more firms the numpy sampler runs.
+INVERSE_CDF_MAX_FIRMS = 7
+
+
+def choose_inverse_cdf_fused(puv, pp, price_sensitivity, rationality, aware, active, use_aware,
+                             supplier, loyalty, switching_cost, rng, rows=None) -> np.ndarray:
+    """Logit choice by inverse CDF (one uniform per customer), same result as the numpy path.
+
+    Arguments as ``choose_gumbel_fused``, with the model's generator instead of noise. The
+    exponentials are numpy's (``np.exp`` on the centred utilities), so they match the numpy
+    kernel's bit for bit; the rest is compiled.
+    """
+    rows = np.arange(len(puv)) if rows is None else rows
+    dummy = np.zeros(1)
+    util = np.empty((len(rows), puv.shape[1]))
+    _centred_utilities(
+        puv, pp, price_sensitivity, float(rationality), aware, active, bool(use_aware), supplier,
+        dummy if loyalty is None else loyalty, loyalty is not None,
+        dummy if switching_cost is None else switching_cost, switching_cost is not None,
+        rows, util,
+    )
+    np.exp(util, out=util)
+    uniforms = rng.random(len(rows))
+    return _pick_inverse_cdf(util, uniforms, np.empty(len(rows), dtype=np.int32))
+
+
+@_jit
 def _perceive(weights, levels, value_shift, prices, reference_price, nonmonetary_cost, puv, pp):
     n, n_dims = weights.shape
     n_firms = levels.shape[0]

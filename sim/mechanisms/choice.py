@@ -29,9 +29,16 @@ def utilities(model) -> np.ndarray:
     )
 
 
-def _choose_fused(model, idx: np.ndarray | None) -> np.ndarray:
-    """The Gumbel-max choice in one compiled pass; same draws, same result as the numpy path."""
+def _choose_fused(model, idx: np.ndarray | None, inverse_cdf: bool = False) -> np.ndarray:
+    """The logit choice in compiled passes; same draws, same result as the numpy path."""
     pop, mech = model.population, model.spec.mechanisms
+    if inverse_cdf:
+        return fast.choose_inverse_cdf_fused(
+            pop.puv, pop.pp, pop.price_sensitivity, model.spec.market.rationality, pop.aware,
+            model.active_mask(), not mech.all_off(), pop.supplier,
+            pop.loyalty if mech.loyalty else None,
+            pop.switching_cost if mech.switching_costs else None, model.rng, idx,
+        )
     m = pop.n if idx is None else len(idx)
     noise = model.rng.gumbel(size=(m, model.n_firms))
     return fast.choose_gumbel_fused(
@@ -51,8 +58,12 @@ def purchase(model) -> None:
     choice = np.full(pop.n, kernels.NO_FIRM, dtype=np.int32)
     everyone = pop.bought.all()
     idx = None if everyone else np.nonzero(pop.bought)[0]
-    if model.spec.market.choice_sampler == "gumbel" and fast.enabled():
+    sampler = model.spec.market.choice_sampler
+    if sampler == "gumbel" and fast.enabled():
         chosen = _choose_fused(model, idx)
+    elif (sampler == "inverse_cdf" and fast.enabled()
+          and model.n_firms <= fast.INVERSE_CDF_MAX_FIRMS):
+        chosen = _choose_fused(model, idx, inverse_cdf=True)
     else:
         util = utilities(model)
         chosen = kernels.CHOOSERS[model.spec.market.choice_sampler](

@@ -83,6 +83,26 @@ def test_gumbel_choice_matches_numpy(loyal, switching, subset):
     assert (got[rows < 20] == kernels.NO_FIRM).all()
 
 
+@pytest.mark.parametrize("n_firms", [1, 3, 7])
+def test_inverse_cdf_choice_matches_numpy(n_firms):
+    rng = np.random.default_rng(8)
+    n = 4000
+    puv, pp = rng.random((n, n_firms)), rng.random((n, n_firms)) + 0.5
+    sens, loyalty, cost = rng.random(n) * 2, rng.random(n), rng.random(n) * 0.5
+    aware = rng.random((n, n_firms)) < 0.7
+    aware[:20] = False
+    active = np.ones(n_firms, dtype=bool)
+    supplier = rng.integers(-1, n_firms, n).astype(np.int32)
+    rows = np.sort(rng.choice(n, n // 2, replace=False))
+    util = kernels.choice_utility(kernels.net_value(puv, pp, sens), 8.0, aware & active,
+                                  supplier=supplier, loyalty=loyalty, switching_cost=cost)[rows]
+    expected = kernels.choose_inverse_cdf(util, np.random.default_rng(1))
+    got = fast.choose_inverse_cdf_fused(puv, pp, sens, 8.0, aware, active, True, supplier,
+                                        loyalty, cost, np.random.default_rng(1), rows)
+    assert np.array_equal(got, expected)
+    assert (got[rows < 20] == kernels.NO_FIRM).all()
+
+
 def test_best_known_matches_numpy(numpy_only):
     rng = np.random.default_rng(4)
     values, aware = rng.normal(size=(4000, 6)), rng.random((4000, 6)) < 0.5
@@ -111,9 +131,11 @@ def test_masked_column_mean_matches_numpy():
     assert np.array_equal(m_b, kernels.column_mean(other, both), equal_nan=True)
 
 
+@pytest.mark.parametrize("sampler", ["gumbel", "inverse_cdf"])
 @pytest.mark.parametrize("mechanisms_on", [True, False])
-def test_whole_runs_identical(tiny, numpy_only, mechanisms_on):
+def test_whole_runs_identical(tiny, numpy_only, mechanisms_on, sampler):
     scenario = copy.deepcopy(tiny)
+    scenario["market"]["choice_sampler"] = sampler
     scenario["steps"] = 6
     scenario["market"]["purchase_probability"] = 0.7
     scenario["firms"][2]["enter_at"] = 3
