@@ -62,10 +62,11 @@ BASE = {
 }
 
 
-def scenario(customers: int, mechanisms: bool = True, steps: int = 52):
+def scenario(customers: int, mechanisms: bool = True, steps: int = 52, sampler: str = "gumbel"):
     """The benchmark market: 6 firms, 3 segments, every mechanism on (or every one off)."""
     data = copy.deepcopy(BASE)
     data["market"]["customers"] = customers
+    data["market"]["choice_sampler"] = sampler
     data["steps"] = steps
     data["mechanisms"] = {m: mechanisms for m in MECHANISMS}
     return validate_scenario(data)
@@ -91,6 +92,7 @@ def compare(n: int, repeats: int, naive_steps: int, fast_steps: int) -> dict[str
         "naive Mesa (logit only)": NaiveMarket(scenario(n, False), seed=1),
         "MarketModel core (all off)": MarketModel(scenario(n, False), seed=1),
         "MarketModel full (all on)": MarketModel(scenario(n, True), seed=1),
+        "full, inverse-CDF sampler": MarketModel(scenario(n, True, sampler="inverse_cdf"), seed=1),
     }
     steps = {k: (naive_steps if k.startswith("naive") else fast_steps) for k in models}
     for model in models.values():  # warm-up: JIT compilation, caches, first-step set-up
