@@ -165,3 +165,31 @@ def test_report_refuses_a_folder_that_is_not_a_run(cvm, tmp_path):
     result = cvm("report", tmp_path)
     assert result.code == 2
     assert "has no firms.csv; give the --out folder of `cvm run`" in result.err
+
+
+def test_docs_explain_every_key():
+    """docs/scenarios.md carries a row for every key of the schema (regenerate the reference
+    with ``python -m sim.scenario.reference --write docs/scenarios.md``)."""
+    from pathlib import Path
+
+    from sim.scenario.reference import field_rows
+    from sim.scenario.schema import Scenario
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "scenarios.md").read_text()
+    missing = [row[0] for row in field_rows(Scenario) if f"| {row[0]} |" not in page]
+    assert not missing, f"undocumented keys {missing}; run python -m sim.scenario.reference " \
+                        "--write docs/scenarios.md"
+    undescribed = [row[0] for row in field_rows(Scenario) if not row[4]]
+    assert not undescribed
+
+
+def test_the_first_example_in_the_docs_is_a_valid_scenario(tmp_path):
+    import re
+    from pathlib import Path
+
+    from sim.scenario import load_scenario
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "scenarios.md").read_text()
+    example = tmp_path / "cafes.yaml"
+    example.write_text(re.findall(r"```yaml\n(.*?)```", page, re.S)[0])
+    assert load_scenario(example, preset="tiny").market.customers == 500
