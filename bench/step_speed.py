@@ -203,7 +203,7 @@ def scale_run(n: int = 1_000_000, steps: int = 52) -> None:
     print(f"  firms table: {rows} rows (does not grow with customers)")
 
 
-def parallel(n: int = 20000, replicates: int = 4, steps: int = 20) -> None:
+def parallel(n: int = 20000, replicates: int = 4, steps: int = 52) -> None:
     """Wall time of ``replicates`` replicates with 1 and 2 worker processes."""
     from sim.runner import run_scenario
 
