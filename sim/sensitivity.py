@@ -2,8 +2,8 @@
 
 ``sensitivity(scenario, params, method="morris" | "sobol", samples=N, output="share", firm=...)``
 samples the parameter box with SALib, runs every sample point through ``run_scenario`` (sample points in
-parallel local processes with ``workers``; or each point's replicates on the runner's Dask
-backend), and ranks the parameters:
+parallel local processes with ``workers``, or as tasks on the runner's Dask cluster), and ranks
+the parameters:
 
 * **Morris** elementary effects (Morris 1991; Campolongo et al. 2007): ``mu_star`` (mean
   absolute effect of moving the parameter across its range) with its bootstrap 95 % interval,
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import inspect
 import math
 import multiprocessing
 import re
@@ -186,10 +185,12 @@ def sensitivity(
         seed: master seed shared by every sample point (default the scenario's).
         steps: periods per run (default the scenario's).
         window: final steps averaged into the output.
-        workers: local processes running sample points in parallel.
-        backend: the runner's backend (``"local"`` or ``"dask"``); each sample point's
-            replicates then run there.
-        address: the Dask scheduler's address (``dask`` only).
+        workers: processes running sample points in parallel (local processes, or the workers
+            of a temporary Dask cluster).
+        backend: ``"local"`` (default) or ``"dask"``: sample points become Dask tasks, each a
+            ``run_scenario`` call on a worker.
+        address: the Dask scheduler's address (``dask`` only; default a temporary local
+            cluster).
         progress: called as ``progress(done, total)`` after each run.
 
     Raises:
@@ -221,9 +222,8 @@ def sensitivity(
     }
     x = _sample(problem, method, samples, seed)
     specs = [with_values(spec, ranges, point) for point in x]
-    run = functools.partial(_run, replicates=replicates, seed=seed, steps=steps,
-                            backend=backend, address=address)
-    first = run(specs[0])  # in this process: a bad output or backend fails fast
+    run = functools.partial(_run, replicates=replicates, seed=seed, steps=steps)
+    first = run(specs[0])  # in this process: a bad output fails fast
     if output not in first.columns:
         raise _error("--output", f"unknown output {output!r}; numeric firms columns: "
                      f"{', '.join(_numeric_columns(first))}")
@@ -231,7 +231,7 @@ def sensitivity(
     y[0] = output_value(first, output, firm, window)
     if progress:
         progress(1, len(x))
-    for i, firms in enumerate(_map(run, specs[1:], workers, backend), start=1):
+    for i, firms in enumerate(_map(run, specs[1:], workers, backend, address), start=1):
         y[i] = output_value(firms, output, firm, window)
         if progress:
             progress(i + 1, len(x))
@@ -285,26 +285,42 @@ def _analyse(problem, method, x, y, ranges, seed) -> pd.DataFrame:
     return base
 
 
-def _run(spec, replicates, seed, steps, backend=None, address=None) -> pd.DataFrame:
+def _run(spec, replicates, seed, steps) -> pd.DataFrame:
     """One sample point through the one headless entry point."""
     from sim.runner import run_scenario
 
-    kwargs: dict[str, Any] = {"replicates": replicates, "seed": seed, "steps": steps}
-    if backend not in (None, "local") or address is not None:
-        if "backend" not in inspect.signature(run_scenario).parameters:
-            raise _error("--backend", "this version of the runner has no backends")
-        kwargs.update(backend=backend or "local", address=address)
-    return run_scenario(spec, **kwargs).firms
+    return run_scenario(spec, replicates=replicates, seed=seed, steps=steps).firms
 
 
-def _map(run, specs, workers: int, backend):
-    """Sample points in order; in ``workers`` local processes when asked (and not on Dask)."""
-    if workers <= 1 or backend not in (None, "local") or len(specs) < 2:
+def _map(run, specs, workers: int, backend: str | None, address: str | None):
+    """The sample points' tables in order: in-process, in local processes, or as Dask tasks.
+
+    Each point is one ``run_scenario`` call wherever it runs, and every point has the same
+    seed, so the numbers do not depend on where or in which order the points ran.
+    """
+    if backend not in (None, "local"):
+        yield from _map_dask(run, specs, workers, backend, address)
+        return
+    if address is not None:
+        raise _error("--address", "an address is only used with --backend dask")
+    if workers <= 1 or len(specs) < 2:
         yield from map(run, specs)
         return
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         yield from pool.map(run, specs)
+
+
+def _map_dask(run, specs, workers: int, backend: str, address: str | None):
+    from sim import runner
+
+    if not hasattr(runner, "dask_client"):
+        raise _error("--backend", "this version of the runner has no Dask backend")
+    runner.check_backend(backend, address)
+    with runner.dask_client(address, workers) as client:
+        futures = [client.submit(run, spec, pure=False) for spec in specs]
+        for future in futures:  # in order; Dask runs them in parallel meanwhile
+            yield future.result()
 
 
 def _numeric_columns(firms: pd.DataFrame) -> list[str]:

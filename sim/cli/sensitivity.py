@@ -26,9 +26,9 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=None, help="master seed shared by every run")
     p.add_argument("--steps", type=int, default=None, help="periods per run")
     p.add_argument("--workers", type=int, default=1,
-                   help="local processes running sample points in parallel (same results)")
+                   help="processes running sample points in parallel (same results)")
     p.add_argument("--backend", choices=("local", "dask"), default="local",
-                   help="where each sample point's replicates run")
+                   help="run sample points locally or as tasks on a Dask cluster")
     p.add_argument("--address", default=None, help="Dask scheduler address (with --backend dask)")
     p.add_argument("--out", default=None,
                    help="folder for sensitivity.csv, samples.csv and sensitivity.json")

@@ -70,3 +70,16 @@ def test_parallel_sample_points_give_the_same_ranking(coloured):
     two = sensitivity(coloured, PARAMS, samples=2, workers=2)
     assert one.samples.equals(two.samples)
     assert one.table.equals(two.table)
+
+
+@pytest.mark.slow
+def test_sample_points_on_dask_give_the_same_ranking(coloured):
+    pytest.importorskip("distributed")
+    local = sensitivity(coloured, PARAMS, samples=2)
+    dask = sensitivity(coloured, PARAMS, samples=2, backend="dask", workers=2)
+    assert local.samples.equals(dask.samples)
+
+
+def test_an_address_needs_the_dask_backend(coloured):
+    with pytest.raises(ScenarioError, match="only used with --backend dask"):
+        sensitivity(coloured, PARAMS, samples=2, address="tcp://127.0.0.1:1")
