@@ -188,3 +188,12 @@ def test_classroom_starter__equal_start_and_every_move_shows():
 def test_presets_validate(name):
     for preset in load_scenario(name).presets:
         load_scenario(name, preset=preset)
+
+
+# The service ideas' scenarios (promises, participation, targeting) keep their lesson tests with
+# the mechanisms in tests/service_ideas/; importing them here lists them with the library's.
+from tests.service_ideas.test_lessons import (  # noqa: E402, F401
+    test_broken_promises__over_promiser_wins_early_loses_later_modest_promise_delights,
+    test_customer_participation__willing_delighted_unwilling_annoyed_training_and_cost,
+    test_value_tiers__tiering_pays_most_favoured_for_all_less_guesswork_least,
+)
