@@ -32,6 +32,17 @@ LADDER_RUNGS = ("prospect", "customer", "client", "supporter", "advocate", "part
 Z95 = 1.959963984540054
 
 
+def readable(value: float) -> str:
+    """A number as a person reads it: thousands separated, decimals only where they matter."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3f}"
+
+
 def clock_name(label: str) -> str:
     """Plain-words name of a strategy-clock label (unknown labels pass through)."""
     return CLOCK_NAMES.get(str(label), str(label))
@@ -207,7 +218,7 @@ def verdict(runs: pd.DataFrame, metrics: Sequence[str] = ("share", "profit", "lo
             continue
         top = b.iloc[0]
         row = {"metric": metric, "winner": top["variant"], "mean": top["mean"],
-               "95% interval": f"{top['low']:.3g} to {top['high']:.3g}"}
+               "95% interval": f"{readable(top['low'])} to {readable(top['high'])}"}
         if len(b) > 1:
             second = b.iloc[1]
             row["runner-up"] = second["variant"]

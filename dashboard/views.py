@@ -182,9 +182,10 @@ def chart_and_numbers(chart, numbers: pd.DataFrame | None, key: str, name: str,
         export_buttons(chart, name, key, numbers)
 
 
-def style_numbers(df: pd.DataFrame, formats: dict[str, str] | None = None):
+def style_numbers(df: pd.DataFrame, formats: dict | None = None):
     """Readable number formats for the tables beside charts."""
     defaults = {"share": "{:.1%}", "change (pts)": "{:+.1f}", "profit": "{:,.0f}",
+                "mean": tables.readable, "low": tables.readable, "high": tables.readable,
                 "cash": "{:,.0f}", "loyalty": "{:.3f}", "satisfaction": "{:.3f}",
                 "trust": "{:.3f}", "pp": "{:.3f}", "puv": "{:.3f}", "PP": "{:.3f}",
                 "PUV": "{:.3f}", "price": "{:.2f}"}
@@ -232,7 +233,8 @@ def render_run(run: RunView, key: str) -> None:
     if replicates > 1:
         band = charts.band_chart(firms, "share", "Share of purchases", order, fmt=".0%")
         chart_and_numbers(band, tables.final_with_interval(firms, "share").rename(
-            columns={"mean": "share"}), f"{key}_shareband", "market_share_bands")
+            columns={"mean": "share"}), f"{key}_shareband", "market_share_bands",
+            {"low": "{:.1%}", "high": "{:.1%}"})
 
     st.subheader("Satisfaction, trust and loyalty")
     rel = charts.metrics_chart(firms, ["satisfaction", "trust", "loyalty"],

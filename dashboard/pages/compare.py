@@ -61,7 +61,8 @@ else:
     focus = st.selectbox("Judge the results of", firms, key="compare_focus")
     st.subheader(f"Verdict for {focus}")
     verdict = tables.verdict(runs, ("share", "profit", "loyalty"), firm=focus)
-    st.dataframe(views.style_numbers(verdict, {"mean": "{:,.3g}", "runner-up mean": "{:,.3g}"}),
+    st.dataframe(views.style_numbers(verdict, {"mean": tables.readable,
+                                               "runner-up mean": tables.readable}),
                  hide_index=True, key="compare_verdict")
     st.download_button("Verdict CSV", verdict.to_csv(index=False), "verdict.csv", "text/csv",
                        key="compare_verdict_csv", on_click="ignore")
