@@ -57,7 +57,7 @@ def complain(model) -> None:
         access = firm_values(model, "complaint_accessibility", 0.5)
         quality = firm_values(model, "recovery_quality", 0.7)
         p_complain = complaint_probability(access[firms], p.base_rate, p.accessibility_effect)
-        complained, recovered = voice(p_complain, np.clip(quality[firms], 0, 1), model.rng)
+        complained, recovered = voice(p_complain, np.clip(quality[firms], 0, 1), model.relationship_rng)
         stats["complaints"] += kernels.count_by_firm(firms[complained], nf)
         stats["recovered"] += kernels.count_by_firm(firms[recovered], nf)
         exp.recovered[np.nonzero(low)[0][recovered]] = True

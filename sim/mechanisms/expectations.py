@@ -69,7 +69,7 @@ def setup(model) -> None:
     has = pop.supplier >= 0
     expected = np.where(has, base[np.arange(pop.n), np.maximum(pop.supplier, 0)], mean_known)
     if p.zone_spread > 0:
-        width = model.rng.lognormal(-0.5 * p.zone_spread**2, p.zone_spread, pop.n)
+        width = model.relationship_rng.lognormal(-0.5 * p.zone_spread**2, p.zone_spread, pop.n)
     else:
         width = np.ones(pop.n)
     pop.zone_width = width.astype(np.float32)

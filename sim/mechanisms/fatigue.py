@@ -44,7 +44,7 @@ def setup(model) -> None:
     pop = model.population
     p = model.spec.relationships.contact_fatigue
     if p.tolerance_spread > 0:
-        spread = model.rng.lognormal(0.0, p.tolerance_spread, pop.n)
+        spread = model.relationship_rng.lognormal(0.0, p.tolerance_spread, pop.n)
     else:
         spread = np.ones(pop.n)
     pop.contact_tolerance = (p.tolerance * spread).astype(np.float32)
@@ -65,7 +65,7 @@ def contact(model) -> None:
     for f in range(nf):
         if intensity[f] <= 0 and not pop.contact_stock[:, f].any():
             continue
-        k = model.rng.poisson(intensity[f], pop.n) if intensity[f] > 0 else np.zeros(pop.n)
+        k = model.relationship_rng.poisson(intensity[f], pop.n) if intensity[f] > 0 else np.zeros(pop.n)
         stock, excess = contact_effects(pop.contact_stock[:, f], k, pop.contact_tolerance,
                                         p.memory)
         pop.contact_stock[:, f] = stock

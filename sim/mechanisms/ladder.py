@@ -81,7 +81,7 @@ def update(model) -> None:
     # draw only for the relationships that could climb (one uniform each)
     could = satisfied & ~exp.new & (rung < PARTNER) & (trust >= th[np.minimum(rung + 1, PARTNER)])
     u = np.ones(len(who))
-    u[could] = model.rng.random(int(could.sum()))
+    u[could] = model.relationship_rng.random(int(could.sum()))
     pop.rung[who, firm] = climb(rung, exp.new, satisfied, exp.dissatisfied, trust, th,
                                 p.up_probability, p.down_steps, u)
     tenure = np.where(exp.new, 1, pop.tenure[who].astype(np.int32) + 1)

@@ -9,9 +9,12 @@ rises::
 Loyalty is a bonus on the current supplier in the choice utility (net-value units)::
 
     loyalty = trust_bonus × trust[supplier] + rung_bonus × rung[supplier] / 5
+              + satisfaction_bonus × ((satisfaction[supplier] − ½) / ½)₊^satisfaction_convexity
 
 It makes customers stay when a rival is slightly better, but not when it is clearly better:
-satisfied customers still defect to a higher net value (satisfaction is not loyalty). Trust is
+satisfied customers still defect to a higher net value (satisfaction is not loyalty). The
+satisfaction term is convex: totally satisfied customers are much more loyal than merely
+satisfied ones (Jones & Sasser, "Why satisfied customers defect"). Trust is
 always tracked (it is reported); the bonus acts on choice only with the switch on.
 """
 
@@ -35,9 +38,18 @@ def update_trust(trust, satisfied, delighted, dissatisfied, gain, loss, delight_
     return np.clip(trust + up - down, 0.0, 1.0)
 
 
-def loyalty_bonus(trust, rung, trust_bonus: float, rung_bonus: float) -> np.ndarray:
-    """Net-value bonus of the current supplier from trust and the relationship rung."""
-    return trust_bonus * trust + rung_bonus * np.asarray(rung, float) / PARTNER
+def loyalty_bonus(trust, rung, satisfaction, params) -> np.ndarray:
+    """Net-value bonus of the current supplier from trust, the rung and top-box satisfaction.
+
+    Args:
+        trust: (N,) trust in the supplier.
+        rung: (N,) ladder rung with the supplier.
+        satisfaction: (N,) satisfaction with the supplier (NaN: not yet experienced).
+        params: ``LoyaltyParams``.
+    """
+    top = np.clip((np.nan_to_num(satisfaction, nan=0.0) - 0.5) / 0.5, 0.0, 1.0)
+    return (params.trust_bonus * trust + params.rung_bonus * np.asarray(rung, float) / PARTNER
+            + params.satisfaction_bonus * top**params.satisfaction_convexity)
 
 
 # -- phase ---------------------------------------------------------------------------------
@@ -61,5 +73,5 @@ def refresh(model) -> None:
     has = np.nonzero(pop.supplier >= 0)[0]
     sup = pop.supplier[has]
     pop.loyalty[:] = 0.0
-    pop.loyalty[has] = loyalty_bonus(pop.trust[has, sup], pop.rung[has, sup], p.trust_bonus,
-                                     p.rung_bonus)
+    pop.loyalty[has] = loyalty_bonus(pop.trust[has, sup], pop.rung[has, sup],
+                                     pop.satisfaction[has, sup], p)

@@ -42,6 +42,7 @@ def setup(model) -> None:
     from sim.mechanisms import customer_value, expectations, fatigue, ladder, word_of_mouth
 
     pop, nf = model.population, model.n_firms
+    model.relationship_rng = relationship_generator(model.rng)
     # Opinion: the customer's shift of a firm's PUV from hearsay, complaints and contacts.
     pop.opinion = np.zeros((pop.n, nf), dtype=np.float32)
     # What each firm has learned about each customer's weights, in [0, 1].
@@ -55,6 +56,26 @@ def setup(model) -> None:
     customer_value.setup(model)
     model.experience = None
     model.column_providers.append(firm_columns)
+
+
+RNG_KEY = 0x52454C  # spawn key of the relationship stream ("REL")
+
+
+def relationship_generator(rng: np.random.Generator) -> np.random.Generator:
+    """The relationship loop's own generator, derived from the model's seed.
+
+    Relationship phases draw a state-dependent number of random numbers (messages, complaints,
+    ladder climbs). Drawing them from a stream of their own keeps the choice stream of the model
+    identical whatever the relationship mechanisms do, so two runs that differ in one switch or
+    one offer share their choice noise (common random numbers), and a plain-logit run draws
+    exactly what it would without the relationship loop. Same seed, same results.
+    """
+    seq = getattr(rng.bit_generator, "seed_seq", None)
+    if not isinstance(seq, np.random.SeedSequence):  # a generator built without a seed sequence
+        return np.random.default_rng(rng.integers(2**63))
+    child = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, RNG_KEY),
+                                   pool_size=seq.pool_size)
+    return np.random.default_rng(child)
 
 
 def firm_values(model, name: str, default) -> np.ndarray:

@@ -141,7 +141,7 @@ def experience(model) -> None:
 
         gain = customer_sacrifice(pop.weights[who], params.learning.customer_sacrifice)
         gain = gain * pop.knowledge[who, firm]
-    perf = experienced_performance(base, quality[firm], noise[firm], gain, model.rng)
+    perf = experienced_performance(base, quality[firm], noise[firm], gain, model.relationship_rng)
     z = disconfirmation(perf, pop.adequate[who], pop.desired[who])
     score = satisfaction_score(z, params.satisfaction.steepness)
     pop.satisfaction[who, firm] = blend(

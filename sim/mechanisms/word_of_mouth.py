@@ -116,7 +116,7 @@ def setup(model) -> None:
         model.network = (np.zeros(pop.n + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
         return
     rewiring = 1.0 if p.network == "random" else p.rewiring
-    model.network = small_world(pop.n, p.degree, rewiring, model.rng)
+    model.network = small_world(pop.n, p.degree, rewiring, model.relationship_rng)
 
 
 def talk(model) -> None:
@@ -130,7 +130,7 @@ def talk(model) -> None:
     rate = talk_rates(negative, advocate, p.satisfied_contacts, p.dissatisfied_contacts,
                       p.advocate_multiplier)
     indptr, indices = model.network
-    speaker, hearer = tell(exp.who, rate, indptr, indices, model.rng)
+    speaker, hearer = tell(exp.who, rate, indptr, indices, model.relationship_rng)
     about = exp.firm[speaker]
     bad = negative[speaker]
     stats["wom_positive"] += kernels.count_by_firm(about[~bad], nf)

@@ -143,6 +143,22 @@ class LoyaltyParams(_Section):
         description="Net-value bonus of the current supplier at the partner rung (linear in the "
         "rung: rung / 5 of it, so a mere customer gets a fifth).",
     )
+    satisfaction_bonus: float = Field(
+        0.20,
+        title="Loyalty bonus of total satisfaction",
+        ge=0,
+        le=5,
+        description="Net-value bonus of the current supplier when the customer is totally "
+        "satisfied with it (satisfaction 1); convex in satisfaction above the adequate level, so "
+        "merely satisfied customers get little of it (Jones & Sasser).",
+    )
+    satisfaction_convexity: float = Field(
+        3.0,
+        title="Convexity of the satisfaction bonus",
+        ge=1,
+        le=10,
+        description="Exponent k of ((satisfaction − ½) / ½)^k in the satisfaction bonus.",
+    )
 
 
 class LadderParams(_Section):
@@ -309,7 +325,7 @@ class ComplaintParams(_Section):
         0.8, title="Satisfaction after a recovered complaint", ge=0, le=1
     )
     recovery_goodwill: float = Field(
-        0.15,
+        0.05,
         title="Goodwill of a recovered complaint",
         ge=0,
         le=2,

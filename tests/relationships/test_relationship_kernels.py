@@ -15,7 +15,7 @@ from sim.mechanisms import (
     satisfaction,
     word_of_mouth,
 )
-from sim.scenario.relationships import BondParams
+from sim.scenario.relationships import BondParams, LoyaltyParams
 
 
 def test_disconfirmation_zero_at_adequate_one_at_desired():
@@ -49,9 +49,12 @@ def test_trust_falls_faster_than_it_rises():
     assert 0.5 - out[1] > out[0] - 0.5
 
 
-def test_loyalty_bonus_is_linear_in_trust_and_rung():
-    np.testing.assert_allclose(loyalty.loyalty_bonus(np.array([1.0, 0.5]), np.array([5, 1]),
-                                                     0.15, 0.1), [0.25, 0.095])
+def test_loyalty_bonus_is_linear_in_trust_and_rung_and_convex_in_satisfaction():
+    p = LoyaltyParams(trust_bonus=0.15, rung_bonus=0.1, satisfaction_bonus=0.2,
+                      satisfaction_convexity=3)
+    bonus = loyalty.loyalty_bonus(np.array([1.0, 0.5, 0, 0, 0]), np.array([5, 1, 0, 0, 0]),
+                                  np.array([0.4, np.nan, 1.0, 0.75, 0.9]), p)
+    np.testing.assert_allclose(bonus, [0.25, 0.095, 0.2, 0.2 * 0.125, 0.2 * 0.512])
 
 
 def test_ladder_climbs_falls_and_restarts():
