@@ -70,6 +70,74 @@ def hand_in(model: MarketModel, firm_name: str, action: Action) -> str:
     return "applied"
 
 
+SKIPPED_PROGRAMMES = ("relationship_cost",)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProgrammeControl:
+    """One programme setting a player can change by hand (described by the schema).
+
+    ``name`` is the key in ``Action.programmes``; ``dimension`` is set for per-dimension quality
+    investment; ``options`` lists the choices of a choice setting (None = the default).
+    """
+
+    name: str
+    label: str
+    help: str
+    value: Any
+    kind: str  # "number" or "choice"
+    dimension: str | None = None
+    options: tuple = ()
+
+
+def programme_controls(programmes: dict[str, Any], dimensions: list[str]) -> list[ProgrammeControl]:
+    """The simple programme settings of a firm as controls.
+
+    Spends, the relationship level and quality investment per dimension; nested programmes
+    (promise, participation, targeting) and cost overrides are left to the scenario editor.
+    """
+    from dashboard.scenarios import choice_options, field_spec
+
+    out: list[ProgrammeControl] = []
+    for name, value in programmes.items():
+        if name in SKIPPED_PROGRAMMES:
+            continue
+        try:
+            spec = field_spec(f"firms.0.programmes.{name}")
+        except KeyError:
+            continue
+        if name == "quality_investment":
+            per = value if isinstance(value, dict) else {
+                d: float(value or 0.0) / max(len(dimensions), 1) for d in dimensions}
+            for dim in dimensions:
+                out.append(ProgrammeControl(name, f"{spec.label}: {dim}", spec.help,
+                                            float(per.get(dim, 0.0)), "number", dimension=dim))
+        elif spec.kind == "float" and (value is None or isinstance(value, (int, float))):
+            out.append(ProgrammeControl(name, spec.label, spec.help, float(value or 0.0), "number"))
+        else:
+            options = choice_options(f"firms.0.programmes.{name}")
+            if options:
+                out.append(ProgrammeControl(name, spec.label, spec.help, value, "choice",
+                                            options=tuple(options)))
+    return out
+
+
+def programme_changes(controls: list[ProgrammeControl], values: list[Any]) -> dict[str, Any]:
+    """``Action.programmes`` from the controls' new values: only the settings that changed."""
+    changes: dict[str, Any] = {}
+    invest: dict[str, float] = {}
+    invest_changed = False
+    for control, value in zip(controls, values, strict=True):
+        if control.dimension is not None:
+            invest[control.dimension] = float(value)
+            invest_changed |= abs(float(value) - control.value) > 1e-9
+        elif value != control.value:
+            changes[control.name] = value
+    if invest_changed:
+        changes["quality_investment"] = invest
+    return changes
+
+
 class PlaySession:
     """A market stepped by hand, with hand moves and undo by replay.
 
@@ -140,6 +208,8 @@ class PlaySession:
         """A firm's current price, attribute levels and (if it has any) programmes."""
         f = self.model.firm_by_name[firm]
         programmes = getattr(f, "programmes", None)
+        if hasattr(programmes, "model_dump"):
+            programmes = programmes.model_dump(mode="json")
         return {
             "price": float(f.price),
             "attributes": f.attributes(),

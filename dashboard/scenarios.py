@@ -150,6 +150,27 @@ def field_spec(path: str, model: type[BaseModel] = Scenario) -> FieldSpec:
     )
 
 
+def choice_options(path: str, model: type[BaseModel] = Scenario) -> list[Any]:
+    """The allowed values of a choice field (a ``Literal``, plus None when optional); [] if free."""
+    parts = [p for p in path.split(".") if not p.isdigit()]
+    current: Any = model
+    info = None
+    for part in parts:
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return []
+        info = current.model_fields.get(part)
+        if info is None:
+            return []
+        current = _inner_model(info.annotation)
+    options: list[Any] = []
+    for arg in typing.get_args(info.annotation) or (info.annotation,):
+        if typing.get_origin(arg) is typing.Literal:
+            options.extend(typing.get_args(arg))
+        elif arg is type(None):
+            options.insert(0, None)
+    return options if any(o is not None for o in options) else []
+
+
 def _inner_model(annotation: Any) -> Any:
     """The pydantic model inside ``list[M]``, ``M | None`` or ``M``; else the annotation."""
     for arg in typing.get_args(annotation) or (annotation,):

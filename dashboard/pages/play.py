@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import charts, scenarios, tables, views
-from dashboard.play import PlaySession, with_human_firms
+from dashboard.play import PlaySession, programme_changes, programme_controls, with_human_firms
 
 st.title("Play and intervene")
 st.caption("Step the market period by period, change a firm's offer by hand and watch customers "
@@ -42,15 +42,19 @@ def _session() -> PlaySession:
     return st.session_state["play_session"]
 
 
+def _prog_key(firm: str, control, step: int) -> str:
+    return f"play_prog_{firm}_{control.name}_{control.dimension or ''}_{step}"
+
+
 def _hand_in(firm: str, offer: dict) -> None:
     """Button callback: hand in what changed in the move widgets (runs before the page)."""
     step = _session().step
     price = st.session_state[f"play_price_{firm}_{step}"]
     levels = {d: st.session_state[f"play_level_{firm}_{d}_{step}"] for d in offer["attributes"]}
-    progs = {n: st.session_state[f"play_prog_{firm}_{n}_{step}"] for n in offer["programmes"]
-             if f"play_prog_{firm}_{n}_{step}" in st.session_state}
+    controls = programme_controls(offer["programmes"], list(offer["attributes"]))
+    progs = programme_changes(controls, [st.session_state[_prog_key(firm, c, step)]
+                                         for c in controls])
     changed = {d: v for d, v in levels.items() if abs(v - offer["attributes"][d]) > 1e-9}
-    progs = {n: v for n, v in progs.items() if v != offer["programmes"].get(n)}
     new_price = price if abs(price - offer["price"]) > 1e-9 else None
     if new_price is None and not changed and not progs:
         st.session_state["play_note"] = ("info", "Nothing changed: move a price, level or "
@@ -84,10 +88,20 @@ if session is not None:
         for i, (dim, level) in enumerate(offer["attributes"].items(), start=1):
             cols[i].slider(dim, 0.0, 1.0, float(level), 0.01,
                            key=f"play_level_{firm}_{dim}_{session.step}")
-        for name, value in offer["programmes"].items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                st.number_input(name, value=float(value),
-                                key=f"play_prog_{firm}_{name}_{session.step}")
+        controls = programme_controls(offer["programmes"], list(offer["attributes"]))
+        if controls:
+            st.caption("Programmes (spend per step; effects build up over time)")
+            pcols = st.columns(4)
+            for i, c in enumerate(controls):
+                with pcols[i % 4]:
+                    if c.kind == "number":
+                        st.number_input(c.label, min_value=0.0, value=float(c.value), step=50.0,
+                                        help=c.help or None, key=_prog_key(firm, c, session.step))
+                    else:
+                        st.selectbox(c.label, list(c.options), index=list(c.options).index(c.value)
+                                     if c.value in c.options else 0, help=c.help or None,
+                                     format_func=lambda o: "default" if o is None else str(o),
+                                     key=_prog_key(firm, c, session.step))
         st.button("Hand in this move", key="play_move", type="primary", on_click=_hand_in,
                   args=(firm, offer))
         kind, note = st.session_state.pop("play_note", (None, None))

@@ -145,3 +145,28 @@ def test_unknown_firm_move_is_refused():
 
 def test_dashboard_yaml_is_safe_yaml():
     assert yaml.safe_load(small_yaml())["name"] == "small test market"
+
+
+def test_programme_controls_come_from_the_schema_and_hand_in_only_changes():
+    from dashboard.play import programme_changes, programme_controls
+    from dashboard.scenarios import choice_options
+
+    session = PlaySession(small_scenario(), seed=3)
+    offer = session.offer("Alpha")
+    if not offer["programmes"]:
+        pytest.skip("firms have no programmes in this checkout")
+    controls = programme_controls(offer["programmes"], list(offer["attributes"]))
+    names = [(c.name, c.dimension) for c in controls]
+    assert ("internal_marketing", None) in names and ("quality_investment", "quality") in names
+    level = next(c for c in controls if c.name == "relationship_level")
+    assert list(level.options) == choice_options("firms.0.programmes.relationship_level")
+    assert programme_changes(controls, [c.value for c in controls]) == {}
+    values = [400.0 if c.name == "internal_marketing" else
+              (120.0 if c.dimension == "service" else c.value) for c in controls]
+    changes = programme_changes(controls, values)
+    assert changes == {"internal_marketing": 400.0,
+                       "quality_investment": {"quality": 0.0, "service": 120.0}}
+    session.move("Alpha", programmes=changes)
+    session.advance(1)
+    row = session.firms_frame().query("firm == 'Alpha'").iloc[-1]
+    assert row["marketing_spend"] >= 520.0 - 1e-9

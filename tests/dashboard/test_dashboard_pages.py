@@ -91,6 +91,10 @@ def test_play_steps_moves_and_undoes():
     at.selectbox(key="play_firm").set_value("Beta").run()
     price = next(n for n in at.number_input if n.key.startswith("play_price_Beta"))
     price.set_value(5.0)
+    marketing = [n for n in at.number_input if n.key.startswith("play_prog_Beta_internal_marketing")]
+    if marketing:  # programmes are widgets too (labels from the schema)
+        assert marketing[0].label == "Internal marketing"
+        marketing[0].set_value(300.0)
     at.button(key="play_move").click().run()
     no_exceptions(at)
     assert any("handed in" in s.value for s in at.success)
@@ -99,7 +103,10 @@ def test_play_steps_moves_and_undoes():
     session = at.session_state["play_session"]
     firms = session.firms_frame()
     assert session.step == 7
-    assert firms.query("firm == 'Beta' and step == 3")["price"].iloc[0] == pytest.approx(5.0)
+    beta3 = firms.query("firm == 'Beta' and step == 3").iloc[0]
+    assert beta3["price"] == pytest.approx(5.0)
+    if marketing:
+        assert beta3["marketing_spend"] >= 300.0
     at.number_input(key="play_undo_step").set_value(2)
     at.button(key="play_undo").click().run()
     no_exceptions(at)
