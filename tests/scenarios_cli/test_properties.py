@@ -23,6 +23,22 @@ NAMES = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), m
 UNIT = st.floats(0, 1, allow_nan=False)
 
 
+STRATEGIES = st.one_of(
+    st.just({"type": "static"}),
+    st.just({"type": "undercut"}),
+    st.just({"type": "adaptive"}),
+    st.just({"type": "imitate"}),
+    st.sampled_from(["hybrid", "differentiation", "low_price", "centre"]).map(
+        lambda t: {"type": "clock", "target": t}),
+)
+PROGRAMMES = st.fixed_dictionaries({}, optional={
+    "internal_marketing": st.floats(0, 500),
+    "advertising": st.floats(0, 500),
+    "relationship_level": st.sampled_from(
+        ["basic", "reactive", "accountable", "proactive", "partnership"]),
+})
+
+
 @st.composite
 def valid_scenarios(draw) -> dict:
     dims = draw(st.lists(NAMES, min_size=1, max_size=3, unique=True))
@@ -41,8 +57,21 @@ def valid_scenarios(draw) -> dict:
     firm_names = draw(st.lists(NAMES, min_size=1, max_size=4, unique=True))
     firms = [{"name": name, "price": draw(st.floats(0.5, 50)),
               "attributes": {d: draw(UNIT) for d in dims},
-              "awareness": draw(st.floats(0.1, 1))} for name in firm_names]
+              "awareness": draw(st.floats(0.1, 1)),
+              "strategy": draw(STRATEGIES),
+              "programmes": draw(PROGRAMMES)} for name in firm_names]
+    firms[0]["enter_at"] = 0
+    if len(firms) > 1:
+        firms[-1]["enter_at"] = draw(st.integers(0, 2))
+    events = draw(st.lists(st.sampled_from(firm_names).flatmap(
+        lambda f: st.one_of(
+            st.builds(lambda at, p: {"at": at, "firm": f, "set": {"price": p}},
+                      st.integers(1, 2), st.floats(0.5, 50)),
+            st.builds(lambda at, sev: {"at": at, "type": "service_failure", "firm": f,
+                                       "severity": sev}, st.integers(1, 2), st.floats(0.05, 1)),
+        )), max_size=3))
     return {
+        "events": events,
         "name": draw(NAMES), "steps": 2, "seed": draw(st.integers(0, 2**32)),
         "market": {"customers": draw(st.integers(20, 300)), "dimensions": dims,
                    "segments": segments, "rationality": draw(st.floats(0.5, 20))},
@@ -66,7 +95,8 @@ def test_random_valid_scenarios_validate_and_run(data):
 
 JUNK = st.one_of(
     st.none(), st.booleans(), st.integers(-10**15, 10**15), st.floats(),
-    st.text(max_size=8), st.just([]), st.just({}), st.just({"name": "x"}),
+    # fresh containers each time: a shared st.just({}) would be mutated by later steps
+    st.text(max_size=8), st.builds(list), st.builds(dict), st.builds(lambda: {"name": "x"}),
     st.lists(st.integers(), max_size=3), st.just("2024-01-01"), st.just(float("nan")),
 )
 
