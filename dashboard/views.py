@@ -154,6 +154,17 @@ def _js(bound: float) -> int:
     return int(max(-limit, min(limit, bound)))
 
 
+def run_or_message(scenario: Scenario, **kwargs) -> RunView | None:
+    """``runs.cached_run``, but a scenario that cannot run gives a message, not a traceback."""
+    from dashboard.runs import cached_run
+
+    try:
+        return cached_run(scenario, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - a user's scenario must never show an exception box
+        st.error(f"**{scenario.name} could not run.**\n\n{exc}")
+        return None
+
+
 # -- drawing a run ---------------------------------------------------------------------------
 def chart_and_numbers(chart, numbers: pd.DataFrame | None, key: str, name: str,
                       formats: dict[str, str] | None = None, beside: bool = True,

@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, compare, scenarios, tables, views
-from dashboard.runs import cached_run
 
 st.title("Compare strategies and scenarios")
 st.caption("Run each variant over several replicates (independent random streams from one "
@@ -48,10 +47,12 @@ if go:
     runs = []
     for name, scenario in variants.items():
         sized = compare.resized(scenario, int(customers))
-        run = cached_run(sized, seed=int(seed), replicates=int(replicates), steps=int(steps),
-                         progress_label=f"Running {name}")
-        runs.append(run.firms.assign(variant=name))
-    st.session_state["compare_runs"] = pd.concat(runs, ignore_index=True)
+        run = views.run_or_message(sized, seed=int(seed), replicates=int(replicates),
+                                   steps=int(steps), progress_label=f"Running {name}")
+        if run is not None:
+            runs.append(run.firms.assign(variant=name))
+    st.session_state["compare_runs"] = (pd.concat(runs, ignore_index=True) if runs
+                                        else pd.DataFrame())
 
 runs = st.session_state.get("compare_runs")
 if runs is None or runs.empty:

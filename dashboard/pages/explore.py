@@ -3,7 +3,6 @@
 import streamlit as st
 
 from dashboard import views
-from dashboard.runs import cached_run
 
 st.title("Explore a market")
 
@@ -21,5 +20,6 @@ else:
     if scenario.lesson:
         with st.expander("What this scenario teaches"):
             st.markdown(scenario.lesson)
-    run = cached_run(edited, progress_label="Simulating")
-    views.render_run(run, "explore")
+    run = views.run_or_message(edited, progress_label="Simulating")
+    if run is not None:
+        views.render_run(run, "explore")

@@ -33,13 +33,26 @@ if scenario is not None:
         if problems:
             views.show_problems(problems, "Cannot start")
         else:
-            session = PlaySession(with_human_firms(sized, mine), seed=int(seed))
-            st.session_state["play_session"] = session
+            try:
+                session = PlaySession(with_human_firms(sized, mine), seed=int(seed))
+                st.session_state["play_session"] = session
+            except Exception as exc:  # noqa: BLE001 - a user's scenario must not crash the page
+                st.error(f"**{sized.name} could not start.**\n\n{exc}")
 
 
 
 def _session() -> PlaySession:
     return st.session_state["play_session"]
+
+
+def _safely(action):
+    """A button callback that reports a failure as a message instead of an exception box."""
+    def run() -> None:
+        try:
+            action()
+        except Exception as exc:  # noqa: BLE001
+            st.session_state["play_note"] = ("error", f"That did not work: {exc}")
+    return run
 
 
 def _prog_key(firm: str, control, step: int) -> str:
@@ -69,15 +82,17 @@ if session is not None:
     st.markdown(f"**{session.scenario.name}**, seed {session.seed}: **{session.step} steps** "
                 f"played of {session.scenario.steps} planned.")
     b1, b2, b3, b4 = st.columns(4)
-    b1.button("Step 1", key="play_step1", on_click=lambda: _session().advance(1))
-    b2.button("Step 5", key="play_step5", on_click=lambda: _session().advance(5))
+    b1.button("Step 1", key="play_step1", on_click=_safely(lambda: _session().advance(1)))
+    b2.button("Step 5", key="play_step5", on_click=_safely(lambda: _session().advance(5)))
     b3.button("To the planned end", key="play_end", disabled=session.step >= session.scenario.steps,
-              on_click=lambda: _session().advance(_session().scenario.steps - _session().step))
+              on_click=_safely(lambda: _session().advance(_session().scenario.steps
+                                                         - _session().step)))
     with b4.popover("Undo", disabled=session.step == 0):
         st.number_input("Back to step", 0, max(session.step, 0), max(session.step - 1, 0),
                         key="play_undo_step")
         st.button("Undo to this step", key="play_undo",
-                  on_click=lambda: _session().undo_to(int(st.session_state["play_undo_step"])))
+                  on_click=_safely(lambda: _session().undo_to(
+                      int(st.session_state["play_undo_step"]))))
 
     with st.expander("Move a firm's offer", expanded=True):
         firm = st.selectbox("Firm", session.firm_names, key="play_firm")
@@ -102,11 +117,13 @@ if session is not None:
                                      if c.value in c.options else 0, help=c.help or None,
                                      format_func=lambda o: "default" if o is None else str(o),
                                      key=_prog_key(firm, c, session.step))
-        st.button("Hand in this move", key="play_move", type="primary", on_click=_hand_in,
-                  args=(firm, offer))
+        st.button("Hand in this move", key="play_move", type="primary",
+                  on_click=_safely(lambda: _hand_in(firm, offer)))
         kind, note = st.session_state.pop("play_note", (None, None))
         if kind == "success":
             st.success(note)
+        elif kind == "error":
+            st.error(note)
         elif kind == "info":
             st.info(note)
         if not session.moves_table().empty:
