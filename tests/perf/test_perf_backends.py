@@ -65,8 +65,10 @@ def test_sweep_seeds_differ_between_combinations_and_replicates(small, tmp_path)
     # price=10 is the scenario's own price, so the swept column only changes the seed
     r = run_sweep(small, ["firms.0.price=10,10.0"], tmp_path / "s", replicates=2, seed=1)
     t = pd.read_csv(r.csv)
-    alpha = t[t["firm"] == "Alpha"].set_index(["combination", "replicate"])["share"]
-    assert alpha.nunique() == 4
+    metrics = [c for c in ("share", "satisfaction", "trust", "profit", "pp") if c in t.columns]
+    runs = {key: tuple(g[metrics].to_numpy().ravel().tolist())
+            for key, g in t.groupby(["combination", "replicate"])}
+    assert len(runs) == 4 and len(set(runs.values())) == 4
 
 
 def test_resume_skips_finished_work(small, tmp_path):
