@@ -102,9 +102,17 @@ def run_case(c: Case, settings: Settings | None = None) -> dict[str, Any]:
     settings = settings or Settings()
     row: dict[str, Any] = {k: getattr(c, k) for k in ("title", "claim", "source", "scenario")}
     row["case"] = c.key
-    reason = c.pending()
     start = time.perf_counter()
-    if reason:
+    try:
+        reason = c.pending()
+    except Exception as exc:  # the probe itself broke: report it with the case
+        reason = None
+        row.update(measured="—", interval="—", expected="—", status=ERROR,
+                   reason=f"checking whether the case can run: {type(exc).__name__}: {exc}",
+                   traceback=traceback.format_exc())
+    if row.get("status") == ERROR:
+        pass
+    elif reason:
         row.update(measured="—", interval="—", expected="—", status=PENDING, reason=reason)
     else:
         try:
