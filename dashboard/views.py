@@ -18,7 +18,9 @@ from dashboard import charts, scenarios, tables
 from dashboard.runs import RunView
 from sim.scenario import Scenario
 
-EDITOR_KEY = "editor_text"  # the Scenario editor's text, offered as a source on other pages
+# The Scenario editor's text, kept in plain session state (widget state is dropped when the
+# user leaves the page) and offered as a source on the other pages.
+EDITOR_KEY = "editor_saved"
 
 PP_PUV_HELP = (
     "**Perceived price (PP)** is the price relative to what a customer expects to pay (their "

@@ -16,21 +16,26 @@ with c1:
 with c2:
     upload = st.file_uploader("…or upload a YAML file", type=["yaml", "yml"], key="editor_upload")
 
+WIDGET = "editor_text"
 if upload is not None and st.session_state.get("editor_loaded") != upload.file_id:
     try:
-        st.session_state[views.EDITOR_KEY] = upload.getvalue().decode("utf-8")
+        st.session_state[WIDGET] = upload.getvalue().decode("utf-8")
     except UnicodeDecodeError:
         st.error(f"{upload.name}: not a text file (not UTF-8).")
     st.session_state["editor_loaded"] = upload.file_id
 elif start in files and st.session_state.get("editor_loaded") != start:
-    st.session_state[views.EDITOR_KEY] = files[start].read_text(encoding="utf-8")
+    st.session_state[WIDGET] = files[start].read_text(encoding="utf-8")
     st.session_state["editor_loaded"] = start
-elif views.EDITOR_KEY not in st.session_state and files:
-    first = next(iter(files))
-    st.session_state[views.EDITOR_KEY] = files[first].read_text(encoding="utf-8")
+elif WIDGET not in st.session_state:
+    # back on the page: the text survives in plain state; first visit: a shipped scenario
+    saved = st.session_state.get(views.EDITOR_KEY)
+    if saved is None and files:
+        saved = next(iter(files.values())).read_text(encoding="utf-8")
+    st.session_state[WIDGET] = saved or ""
 
-text = st.text_area("Scenario (YAML)", key=views.EDITOR_KEY, height=520,
+text = st.text_area("Scenario (YAML)", key=WIDGET, height=520,
                     help="Keys and their meaning: `cvm schema`, or the field help in Explore.")
+st.session_state[views.EDITOR_KEY] = text
 name = st.text_input("File name", value="my_scenario.yaml", key="editor_filename")
 scenario, problems = scenarios.parse_text(text, name)
 if problems:

@@ -158,6 +158,11 @@ def test_editor_shows_problems_inline_and_offers_download():
     at.run()
     no_exceptions(at)
     assert all(f'"{f}"' in _matrix_spec(at) for f in ("Alpha", "Beta", "Gamma"))
+    at.run()  # still there on the next rerun, after the editor's widget state is gone
+    no_exceptions(at)
+    assert at.radio(key="explore_source").value == "From the scenario editor"
+    at.switch_page("pages/editor.py").run()  # and back in the editor, the text is kept
+    assert at.text_area(key="editor_text").value == small_yaml().decode()
 
 
 def test_results_opens_a_run_folder(tmp_path):
