@@ -16,7 +16,7 @@ import streamlit as st
 
 from dashboard import charts, scenarios, tables
 from dashboard.runs import RunView
-from sim.scenario import Scenario
+from sim.scenario import Scenario, scenario_hash
 
 # The Scenario editor's text, kept in plain session state (widget state is dropped when the
 # user leaves the page) and offered as a source on the other pages.
@@ -97,27 +97,29 @@ def parameter_form(scenario: Scenario, key: str, submit_label: str = "Run simula
     """
     data = scenario.model_dump(mode="json")
     edited = copy.deepcopy(data)
+    # Widgets are keyed by the scenario too, so choosing another scenario starts from its values.
+    wkey = f"{key}:{scenario_hash(scenario)[:10]}"
     with st.form(f"{key}_form"):
         cols = st.columns(columns)
         for i, path in enumerate(scenarios.GENERAL_FIELDS):
             with cols[i % columns]:
-                _field_widget(edited, path, key)
+                _field_widget(edited, path, wkey)
         with st.expander("Firms: prices", expanded=False):
             fcols = st.columns(min(len(data["firms"]), columns + 1))
             for i, firm in enumerate(data["firms"]):
                 with fcols[i % len(fcols)]:
-                    _field_widget(edited, f"firms.{i}.price", key, label=f"{firm['name']}: price")
+                    _field_widget(edited, f"firms.{i}.price", wkey, label=f"{firm['name']}: price")
         with st.expander("Segments: price sensitivity", expanded=False):
             scols = st.columns(min(len(data["market"]["segments"]), columns + 1))
             for i, seg in enumerate(data["market"]["segments"]):
                 with scols[i % len(scols)]:
-                    _field_widget(edited, f"market.segments.{i}.price_sensitivity", key,
+                    _field_widget(edited, f"market.segments.{i}.price_sensitivity", wkey,
                                   label=f"{seg['name']}: price sensitivity")
         with st.expander("Mechanisms (switch off to see what each contributes)", expanded=False):
             mcols = st.columns(columns + 1)
             for i, path in enumerate(scenarios.mechanism_fields()):
                 with mcols[i % len(mcols)]:
-                    _field_widget(edited, path, key)
+                    _field_widget(edited, path, wkey)
         submitted = st.form_submit_button(submit_label, type="primary")
     if edited == data:
         return scenario, submitted

@@ -43,7 +43,9 @@ def test_explore_runs_a_scenario_and_widgets_change_the_result():
         assert f'"{firm}"' in matrix
     assert len(charts(at)) >= 5  # matrix, shares, relationships, money, segments
     shares_before = at.dataframe[1].value
-    at.number_input(key="explore:firms.1.price").set_value(6.0)
+    price = next(n for n in at.number_input if n.key.endswith(":firms.1.price"))
+    assert price.label == "Beta: price" and price.value == 9.0
+    price.set_value(6.0)
     at.button(key="FormSubmitter:explore_form-Run simulation").click().run()
     no_exceptions(at)
     shares_after = at.dataframe[1].value
