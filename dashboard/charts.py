@@ -335,10 +335,10 @@ def compare_chart(runs: pd.DataFrame, metric: str, title: str | None = None,
         x="step:Q", y=alt.Y("mean:Q", title=title or metric), color=color,
         tooltip=["variant:N", "firm:N", "step:Q", alt.Tooltip("mean:Q", format=",.3g"),
                  alt.Tooltip("low:Q", format=",.3g"), alt.Tooltip("high:Q", format=",.3g")])
-    spec = alt.layer(band, line).properties(width=220, height=180)
+    spec = alt.layer(band, line).properties(width=210, height=170)
     return alt.FacetChart(
         data=data, spec=spec, facet=alt.Facet("firm:N", title=None, sort=firms),
-        columns=min(len(firms), 4), title=f"{title or metric}: mean and 95% band per variant",
+        columns=min(len(firms), 3), title=f"{title or metric}: mean and 95% band per variant",
     )
 
 
