@@ -131,7 +131,7 @@ def test_killed_worker_loses_and_duplicates_nothing(small, cluster, tmp_path):
     scenario["steps"] = 25
     scenario["market"]["customers"] = 4000
     params = ["firms.0.price=8,9,10,11", "firms.1.price=9,10"]
-    reference = run_sweep(scenario, params, tmp_path / "local", seed=9, workers=2)
+    reference = run_sweep(scenario, params, tmp_path / "local", seed=9)
 
     killed = []
     with distributed.Client(cluster.scheduler_address, set_as_default=False) as spy:
