@@ -187,16 +187,24 @@ def floor(n: int) -> tuple[float, dict]:
 def scale_run(n: int = 1_000_000, steps: int = 52) -> None:
     """One replicate of ``n`` customers × 6 firms × ``steps`` steps: time and peak memory."""
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     model = MarketModel(scenario(n, True, steps), seed=1)
-    build = time.perf_counter() - t0
+    build, build_cpu = time.perf_counter() - t0, time.process_time() - c0
     model.run()
-    total = time.perf_counter() - t0
+    total, total_cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     rows = len(model.firms_frame())
+    run, run_cpu = total - build, total_cpu - build_cpu
     print(f"scale: {n:,} customers x 6 firms x {steps} steps, all mechanisms on")
-    print(f"  build {build:.1f} s, run {total - build:.1f} s ({1000 * (total - build) / steps:.0f} ms/step),"
-          f" total {total:.1f} s")
+    print(f"  wall: build {build:.1f} s, run {run:.1f} s ({1000 * run / steps:.0f} ms/step), "
+          f"total {total:.1f} s")
+    print(f"  CPU:  build {build_cpu:.1f} s, run {run_cpu:.1f} s ({1000 * run_cpu / steps:.0f} "
+          f"ms/step), total {total_cpu:.1f} s")
+    arrays = sorted(((k, v.nbytes / n) for k, v in vars(model.population).items()
+                     if isinstance(v, np.ndarray) and v.nbytes >= n), key=lambda kv: -kv[1])
+    print("  customer arrays, bytes/customer: " + ", ".join(f"{k} {b:.0f}" for k, b in arrays))
+    net = sum(a.nbytes for a in getattr(model, "network", ()) if isinstance(a, np.ndarray))
+    print(f"  social network {net / n:.0f} B/customer")
     print(f"  peak RSS {peak / 1024**2:.2f} GiB (process before model: {before / 1024**2:.2f} GiB);"
           f" population arrays {model.population.nbytes() / n:.0f} B/customer;"
           f" peak RSS {(peak - before) * 1024 / n:.0f} B/customer")
