@@ -87,9 +87,13 @@ UNMANAGED = RelationshipLevel(0.5, 0.7, {"financial": 0.2, "social": 0.1, "struc
 
 
 def set_relationship_level(firm) -> None:
-    """Set the firm's relationship attributes from its programme's level (unset: defaults)."""
+    """Set the firm's relationship attributes from its programme's level.
+
+    A firm without a level gets the defaults, taking the scenario's ``relationships.bonds``
+    default bonds and ``relationships.learning.default_rate`` where the scenario sets them.
+    """
     progs = firm.programmes
-    level = LEVELS[progs.relationship_level] if progs.relationship_level else UNMANAGED
+    level = LEVELS[progs.relationship_level] if progs.relationship_level else unmanaged(firm)
     firm.complaint_accessibility = level.complaint_accessibility
     firm.recovery_quality = level.recovery_quality
     firm.bonds = dict(level.bonds)
@@ -97,6 +101,20 @@ def set_relationship_level(firm) -> None:
     firm.contact_intensity = level.contact_intensity
     cost = progs.relationship_cost
     firm.relationship_cost_per_customer = level.cost_per_customer if cost is None else cost
+
+
+def unmanaged(firm) -> RelationshipLevel:
+    """The relationship attributes of a firm that picked no level (scenario defaults honoured)."""
+    rel = getattr(getattr(getattr(firm, "model", None), "spec", None), "relationships", None)
+    if rel is None:
+        return UNMANAGED
+    b = rel.bonds
+    return dataclasses.replace(
+        UNMANAGED,
+        bonds={"financial": b.default_financial, "social": b.default_social,
+               "structural": b.default_structural},
+        learning_rate=rel.learning.default_rate,
+    )
 
 
 def run(model) -> None:

@@ -207,3 +207,12 @@ def test_higher_relationship_level_does_not_pay_for_many_low_margin_customers():
     assert profits["partnership"] < profits["basic"]
     assert profits["partnership"] < profits["reactive"]
     assert max(profits, key=profits.get) in ("basic", "reactive")
+
+
+def test_unmanaged_firm_takes_the_scenarios_relationship_defaults(tiny):
+    tiny["relationships"] = {"bonds": {"default_social": 0.4}, "learning": {"default_rate": 0.3}}
+    tiny["firms"][1]["programmes"] = {"relationship_level": "basic"}
+    model, _ = run(tiny, steps=1)
+    alpha, beta = model.firms[0], model.firms[1]
+    assert alpha.bonds["social"] == 0.4 and alpha.learning_rate == 0.3
+    assert beta.bonds == programmes.LEVELS["basic"].bonds and beta.learning_rate == 0.0
