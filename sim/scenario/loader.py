@@ -147,7 +147,7 @@ def validate_scenario(
                 cross_seen = True
                 located += [(loc, msg, "cross") for loc, msg in error.problems]
             else:
-                located.append(_field_error(err))
+                located += _strategy_parameter_errors(err) or [_field_error(err)]
         located = _drop_missing_explained_by_typos(located)
         if not cross_seen:
             # Field errors stop pydantic before the cross-field checks: run them on the raw data.
@@ -407,10 +407,51 @@ def _field_error(err: dict) -> tuple[Loc, str, str]:
             msg = f"{msg} (got the date {value.isoformat()}; quote it to make it text)"
         elif isinstance(value, int | float | str | bool):
             shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-            msg = f"{msg} (got {shown})"
+            hint = ""
+            if kind in ("literal_error", "enum") and isinstance(value, str):
+                choices = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+                hint = _did_you_mean(value, choices).replace(" (", "; ", 1).rstrip(")")
+            msg = f"{msg} (got {shown}{hint})"
         if loc == ("market", "customers") and kind == "less_than_equal":
             msg += "; " + describe_customers_limit(value)
     return loc, msg, kind
+
+
+def _strategy_parameter_errors(err: dict) -> list[tuple[Loc, str, str]]:
+    """A strategy block refused by its policy's ``Params`` model, one problem per parameter.
+
+    The registry reports all of a policy's parameter errors as one message; validating the
+    block here again gives each its own path (and line), and unknown parameters a suggestion.
+    """
+    loc, block = tuple(err["loc"]), err.get("input")
+    if not loc or loc[-1] != "strategy" or err["type"] != "value_error" or not isinstance(
+            block, Mapping):
+        return []
+    try:
+        from agents.strategies import base
+
+        params_model = getattr(base._REGISTRY.get(block.get("type")), "Params", None)
+    except (ImportError, AttributeError, TypeError):
+        return []
+    if params_model is None:
+        return []
+    params = {k: v for k, v in block.items() if k != "type"}
+    try:
+        params_model.model_validate(params)
+    except ValidationError as exc:
+        out = []
+        for sub in exc.errors():
+            sub_loc = loc + tuple(sub["loc"])
+            if sub["type"] == "extra_forbidden":
+                name = str(sub["loc"][-1])
+                takes = ", ".join(params_model.model_fields) or "no parameters"
+                out.append((sub_loc, f"strategy {block.get('type')!r} has no parameter {name!r}"
+                            f"{_did_you_mean(name, list(params_model.model_fields))}; "
+                            f"it takes {takes}", "extra_forbidden"))
+            else:
+                out.append(_field_error({**sub, "loc": sub_loc}))
+        return out
+    return []
 
 
 def _drop_missing_explained_by_typos(located: list[tuple[Loc, str, str]]):
