@@ -77,18 +77,30 @@ def cached_run(scenario: Scenario, seed: int | None = None, replicates: int | No
 
 
 # -- run folders -----------------------------------------------------------------------------
-def find_run_dirs(root: str | Path, limit: int = 200) -> list[Path]:
-    """Folders under ``root`` (itself included) holding firms.csv/parquet or sweep.csv."""
-    root = Path(root)
+def find_run_dirs(root: str | Path, depth: int = 2, limit: int = 200) -> list[Path]:
+    """Folders at most ``depth`` levels under ``root`` (itself included) holding a run.
+
+    A run folder holds firms.parquet, firms.csv or sweep.csv; hidden folders are skipped and the
+    search stays shallow so that a broad root (``~``, ``/``) answers at once.
+    """
+    root = Path(root).expanduser()
     if not root.is_dir():
         return []
-    found = []
-    for marker in ("firms.parquet", "firms.csv", "sweep.csv"):
-        for p in root.rglob(marker):
-            if p.parent not in found and not any(part.startswith(".") for part in p.parent.parts[-1:]):
-                found.append(p.parent)
-            if len(found) >= limit:
-                break
+    found: list[Path] = []
+    level = [root]
+    for _ in range(depth + 1):
+        nxt: list[Path] = []
+        for folder in level:
+            if any((folder / m).is_file() for m in ("firms.parquet", "firms.csv", "sweep.csv")):
+                found.append(folder)
+                if len(found) >= limit:
+                    return sorted(found)
+            try:
+                nxt.extend(sorted(p for p in folder.iterdir()
+                                  if p.is_dir() and not p.name.startswith((".", "__"))))
+            except OSError:
+                continue
+        level = nxt[: limit * 10]
     return sorted(found)
 
 

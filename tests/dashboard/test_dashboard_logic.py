@@ -170,3 +170,20 @@ def test_programme_controls_come_from_the_schema_and_hand_in_only_changes():
     session.advance(1)
     row = session.firms_frame().query("firm == 'Alpha'").iloc[-1]
     assert row["marketing_spend"] >= 520.0 - 1e-9
+
+
+def test_run_folders_are_found_shallowly_and_bad_folders_give_messages(tmp_path):
+    from dashboard.runs import find_run_dirs, read_run_dir
+
+    for rel in ("a", "b/c", "b/.hidden", "x/y/z/deep"):
+        (tmp_path / rel).mkdir(parents=True)
+        (tmp_path / rel / "firms.csv").write_text("step,firm,pp,puv,share\n1,A,1,1,1\n")
+    assert find_run_dirs(tmp_path) == [tmp_path / "a", tmp_path / "b" / "c"]
+    run, sweep, problems = read_run_dir(tmp_path / "a")
+    assert run is not None and sweep is None and problems == []
+    assert list(run.firms["replicate"]) == [0]  # filled in when a table lacks it
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "firms.csv").write_text("just,nonsense\n1,2\n")
+    run, _, problems = read_run_dir(tmp_path / "bad")
+    assert run is None and "lacks columns" in problems[0]
+    assert read_run_dir(tmp_path / "missing")[2] == [f"{tmp_path / 'missing'} is not a folder"]
