@@ -12,11 +12,7 @@ from sim.validation import CASES, Settings, run_case
 
 SLOW = {"strategy_clock", "bertrand", "top_box_loyalty"}
 # case -> why the model does not meet it yet (an xfail that shows in every run)
-KNOWN_GAPS: dict[str, str] = {
-    "top_box_loyalty": "relationship calibration in flux: merely satisfied customers defect "
-    "1.6x as often as totally satisfied ones in the committed model (2.3x with the loyalty "
-    "changes in progress); the claim (Jones & Sasser, 'much more likely') is read as >= 2x",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _param(key):
