@@ -180,6 +180,13 @@ def best_known(values: np.ndarray, aware: np.ndarray, active: np.ndarray) -> np.
     return np.where(np.isfinite(best), best, 0.0)
 
 
+def column_count(mask: np.ndarray) -> np.ndarray:
+    """(F,) int64 number of true entries in each column of an (N, F) boolean array."""
+    if fast.enabled() and mask.ndim == 2 and mask.dtype == np.bool_:
+        return fast.column_count(mask)
+    return mask.sum(axis=0)
+
+
 def column_mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Per-column mean of an (N, F) array over rows where ``mask`` is true (NaN if none)."""
     counts = mask.sum(axis=0)

@@ -116,6 +116,15 @@ def test_best_known_matches_numpy(numpy_only):
     assert (fused[:50] == 0).all() and fused[60] == 0
 
 
+def test_column_count_matches_numpy(numpy_only):
+    mask = np.random.default_rng(5).random((3000, 7)) < 0.3
+    fused = kernels.column_count(mask)
+    numpy_only(False)
+    plain = kernels.column_count(mask)
+    assert fused.dtype == plain.dtype and np.array_equal(fused, plain)
+    assert np.array_equal(kernels.column_count(mask[:, ::2]), mask[:, ::2].sum(axis=0))
+
+
 def test_masked_column_mean_matches_numpy():
     rng = np.random.default_rng(3)
     values, mask = rng.random((5000, 6)), rng.random((5000, 6)) < 0.6
