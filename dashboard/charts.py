@@ -108,7 +108,10 @@ def matrix_chart(
         step = int(means.loc[means["step"] <= step, "step"].max())
         now = means[means["step"] == step].copy()
     mp, mv = float(now["pp"].mean()), float(now["puv"].mean())
-    now["position"] = [tables.clock_name(c) for c in classify(now["pp"], now["puv"], mp, mv, tolerance)]
+    labels = classify(now["pp"], now["puv"], mp, mv, tolerance)
+    now["position"] = [tables.clock_name(c) for c in labels]
+    # every firm is labelled with its clock position (DESIGN §4), not only in the tooltip
+    now["label"] = [f"{f} · {_SHORT.get(c, 'centre')}" for f, c in zip(now["firm"], labels, strict=True)]
     x0, x1 = _extent(means["pp"], mp, tolerance)
     y0, y1 = _extent(means["puv"], mv, tolerance)
     xs = alt.Scale(domain=[x0, x1], nice=False, zero=False)
@@ -148,8 +151,13 @@ def matrix_chart(
                 alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("position:N", title="Clock"),
             ],
         ),
-        alt.Chart(now).mark_text(align="left", dx=10, dy=-8, fontWeight="bold").encode(
-            x=x, y=y, text="firm:N", color=alt.Color("firm:N", scale=firm_scale(order), legend=None)),
+        # labels point inwards: right of points in the left half, left of those in the right
+        alt.Chart(now[now["pp"] <= (x0 + x1) / 2]).mark_text(
+            align="left", dx=10, dy=-8, fontWeight="bold").encode(
+            x=x, y=y, text="label:N", color=alt.Color("firm:N", scale=firm_scale(order), legend=None)),
+        alt.Chart(now[now["pp"] > (x0 + x1) / 2]).mark_text(
+            align="right", dx=-10, dy=-8, fontWeight="bold").encode(
+            x=x, y=y, text="label:N", color=alt.Color("firm:N", scale=firm_scale(order), legend=None)),
         alt.Chart(pd.DataFrame({"pp": [mp], "puv": [mv]})).mark_point(
             shape="cross", size=120, color="#333333").encode(x=x, y=y),
     ]
