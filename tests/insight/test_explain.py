@@ -4,8 +4,8 @@ import copy
 
 import pytest
 
-from sim import run_scenario
-from sim.explain import DRIVERS, explain
+from sim import explain, run_scenario
+from sim.explain import DRIVERS
 
 
 @pytest.fixture
