@@ -163,13 +163,15 @@ def test_user_policy_registered_from_python_runs_from_yaml(tiny, tmp_path):
 
 
 @pytest.mark.parametrize(("strategy", "message"), [
-    ({"type": "undercutt"}, "unknown strategy 'undercutt' (did you mean 'undercut'?)"),
-    ({"type": "undercut", "cut": -0.1}, "strategy 'undercut': cut: Input should be greater than 0"),
-    ({"type": "clock"}, "strategy 'clock': target: Field required"),
-    ({"type": "imitate", "sped": 0.1}, "strategy 'imitate': sped: Extra inputs are not permitted"),
-    ({"type": "human", "x": 1}, "strategy 'human' does not take x"),
+    ({"type": "undercutt"},
+     "firms.0.strategy: unknown strategy 'undercutt' (did you mean 'undercut'?)"),
+    ({"type": "undercut", "cut": -0.1}, "firms.0.strategy.cut: input should be greater than 0"),
+    ({"type": "clock"}, "firms.0.strategy.target: required key 'target' is missing"),
+    ({"type": "imitate", "sped": 0.1},
+     "firms.0.strategy.sped: strategy 'imitate' has no parameter 'sped' (did you mean 'speed'?)"),
+    ({"type": "human", "x": 1}, "firms.0.strategy: strategy 'human' does not take x"),
     ({"type": "scripted", "timeline": [{"at": 0, "price": 5}]},
-     "strategy 'scripted': timeline.0.at: Input should be greater than or equal to 1"),
+     "firms.0.strategy.timeline.0.at: input should be greater than or equal to 1"),
 ])
 def test_strategy_blocks_are_validated_by_the_registry(tiny, strategy, message):
     tiny["firms"][0]["strategy"] = strategy
