@@ -95,6 +95,18 @@ def test_table_is_printed_by_default(cvm, tmp_path):
     result = cvm("run", TINY, *FAST, "--out", tmp_path / "o")
     assert result.code == 0
     assert "Alpha" in result.out and "results written to" in result.out
+    assert result.err == ""  # no progress bar when stderr is not a terminal
+
+
+def test_progress_bar_draws_on_a_terminal(capsys):
+    from sim.cli.common import Progress
+
+    progress = Progress("running", enabled=True)
+    progress(1, 4)
+    progress(4, 4)
+    err = capsys.readouterr().err
+    assert "running [#######-----------------------] 1/4" in err
+    assert err.endswith("4/4" + err.split("4/4")[-1]) and err.endswith("\n")
 
 
 def test_existing_output_needs_force(cvm, tmp_path):

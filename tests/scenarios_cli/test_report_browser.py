@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.scenarios_cli.conftest import HERE
-
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -23,8 +21,8 @@ def report(tmp_path_factory) -> Path:
     from sim.cli import main
 
     out = tmp_path_factory.mktemp("report") / "run"
-    assert main(["run", str(HERE / "tiny.yaml"), "--out", str(out), "--quiet",
-                 "--replicates", "3", "--set", "market.customers=400"]) == 0
+    assert main(["run", "baseline", "--preset", "tiny", "--out", str(out), "--quiet",
+                 "--steps", "12", "--set", "market.customers=400"]) == 0
     assert main(["report", str(out), "--quiet"]) == 0
     return out / "report.html"
 
@@ -33,7 +31,8 @@ def test_report_is_self_contained(report):
     page = report.read_text()
     assert "<script src" not in page and "cdn.jsdelivr" not in page
     assert "vegaEmbed" in page
-    assert "Tiny golden market" in page and '<table id="final">' in page
+    assert "Baseline market" in page and '<table id="final">' in page
+    assert "Lesson." in page
 
 
 @pytest.mark.browser
@@ -67,7 +66,7 @@ def test_report_renders_offline_in_chromium(report):
             browser.close()
     assert remote == [] and errors == []
     keys = [c["key"] for c in charts]
-    assert keys[:2] == ["matrix", "share"]
+    assert keys == ["matrix", "share", "satisfaction", "loyalty", "profit", "ladder"]
     for chart in charts:
         assert chart["rendered"] and chart["error"] is None, chart
         assert chart["marks"] >= 3, chart
