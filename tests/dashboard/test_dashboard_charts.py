@@ -33,6 +33,9 @@ def test_matrix_spec_names_every_firm_and_draws_their_paths(small_run):
     assert {r["firm"] for r in path} == set(order)
     assert max(r["step"] for r in path) == 6  # the path stops at the chosen step
     assert "step 6" in spec["title"]
+    labels = [r["label"] for rows in layer_data(spec, "text") for r in rows if "label" in r]
+    assert sorted(lbl.split(" · ")[0] for lbl in labels) == ["Alpha", "Beta", "Gamma"]
+    assert all(" · " in lbl for lbl in labels)  # each firm labelled with its clock position
 
 
 def test_matrix_zones_are_the_eight_clock_positions_around_the_market_average(small_run):
