@@ -49,7 +49,9 @@ def markdown(table: pd.DataFrame, settings=None, provenance: str = "") -> str:
     for _, row in table.iterrows():
         out += ["", f"<a id=\"{row['case']}\"></a>", f"## {row['title']} — {SYMBOL[row['status']]}",
                 "", f"- **Claim:** {row['claim']}", f"- **Source:** {row['source']}",
-                f"- **Scenario:** {row['scenario']}"]
+                f"- **Scenario:** {row['scenario']}",
+                f"- **Reproduce:** `cvm validate-model --case {row['case']}` "
+                f"(scenario data in `{_module_path(row['case'])}`)"]
         if row["status"] in ("pass", "fail"):
             out += [f"- **Measured:** {row['measured']}", f"- **95 % intervals:** {row['interval']}",
                     f"- **Expected:** {row['expected']}"]
@@ -60,3 +62,11 @@ def markdown(table: pd.DataFrame, settings=None, provenance: str = "") -> str:
 
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _module_path(key: str) -> str:
+    from sim.validation.core import CASES
+
+    c = CASES.get(key)
+    module = c.check.__module__ if c is not None else "sim.validation"
+    return module.replace(".", "/") + ".py"
