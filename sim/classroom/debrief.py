@@ -148,7 +148,7 @@ def _offer_moves(rounds: pd.DataFrame, firm: str, k: int, start_prices: dict) ->
     if abs(p1 - p0) > 1e-9:
         bits.append(f"it {'cut' if p1 < p0 else 'raised'} its price from {p0:.2f} to {p1:.2f}")
     if firm in puv_before and abs(puv_now[firm] - puv_before[firm]) > 0.005:
-        bits.append(f"its perceived use value went from {puv_before[firm]:.2f} to "
+        bits.append(f"its perceived use value (word of mouth included) went from {puv_before[firm]:.2f} to "
                     f"{puv_now[firm]:.2f}")
     rivals = [f for f in prices_now if f != firm and f in prices_before]
     if rivals:

@@ -113,7 +113,8 @@ def prepare_scenario(scenario: Scenario, settings: GameSettings) -> tuple[Scenar
             firm["strategy"] = {"type": strategy}
             if settings.starting_cash is not None:
                 firm["cash"] = settings.starting_cash
-    teams = [Team(i, f"Team {name}", name) for i, name in enumerate(team_firms, 1)]
+    teams = [Team(i, name if name.lower().startswith("team") else f"Team {name}", name)
+             for i, name in enumerate(team_firms, 1)]
     return validate_scenario(data, "<classroom game>"), teams
 
 

@@ -13,9 +13,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from classroom_helpers import ROOT
 
 from sim.classroom import Classroom
-from tests.classroom.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-
-from tests.classroom.conftest import cvm, direct_replay
+from classroom_helpers import cvm, direct_replay
 
 PERIODS, ROUNDS = 2, 3
 

@@ -5,21 +5,16 @@ from __future__ import annotations
 import copy
 import multiprocessing
 
+import pytest
+from classroom_helpers import SMALL, count, submit_worker
+
 from sim.classroom import Classroom, GameSettings
 from sim.scenario import validate_scenario
-from tests.classroom.conftest import SMALL, count
 
 TEAMS = 30
 
 
-def _submit(db, game, secret, price, barrier, results):
-    room = Classroom(db)
-    barrier.wait()
-    stored = room.submit(game, secret, {"price": price})
-    stored2 = room.submit(game, secret, {"price": price + 0.01})  # a revision, also concurrent
-    results.put((stored["team"], stored["decision_id"], stored2["revision"]))
-
-
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_thirty_teams_submit_at_once(tmp_path):
     data = copy.deepcopy(SMALL)
     data["market"]["customers"] = 300
@@ -31,12 +26,13 @@ def test_thirty_teams_submit_at_once(tmp_path):
     room = Classroom(db)
     created = room.create(validate_scenario(data),
                           GameSettings(teams=TEAMS, rounds=2, periods_per_round=1))
-    ctx = multiprocessing.get_context("forkserver")  # children fork from a single-threaded server
-    ctx.set_forkserver_preload([__name__])
+    # fork: the children start with everything imported (forkserver/spawn would import the
+    # simulator 30 times). The parent's idle BLAS threads make Python warn; children never use them.
+    ctx = multiprocessing.get_context("fork")
     barrier, results = ctx.Barrier(TEAMS), ctx.Queue()
     prices = {t["name"]: 8.0 + 0.05 * i for i, t in enumerate(created["teams"])}
     procs = [
-        ctx.Process(target=_submit, args=(db, created["game"], t["secret"], prices[t["name"]],
+        ctx.Process(target=submit_worker, args=(db, created["game"], t["secret"], prices[t["name"]],
                                           barrier, results))
         for t in created["teams"]
     ]

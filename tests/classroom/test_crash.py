@@ -8,10 +8,11 @@ import signal
 import subprocess
 import time
 
+from classroom_helpers import cli_command, count, cvm, db_dump, direct_replay
+
 from sim.classroom import Classroom, GameSettings
 from sim.classroom.game import PAUSE_ENV
 from sim.scenario import load_scenario
-from tests.classroom.conftest import cli_command, count, cvm, db_dump, direct_replay
 
 PERIODS = 2
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from classroom_helpers import cvm, db_dump
 
 from sim.classroom import AccessDenied, Classroom
-from tests.classroom.conftest import cvm, db_dump
 
 
 @pytest.fixture

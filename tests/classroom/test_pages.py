@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from classroom_helpers import ROOT
 from streamlit.testing.v1 import AppTest
 
 from sim.classroom import Classroom, GameSettings
 from sim.scenario import load_scenario
-from tests.classroom.conftest import ROOT
 
 TEAM = str(ROOT / "dashboard" / "pages" / "classroom_team.py")
 TEACHER = str(ROOT / "dashboard" / "pages" / "classroom_teacher.py")

@@ -6,11 +6,11 @@ import json
 
 import pandas as pd
 import pytest
+from classroom_helpers import cvm, db_dump
 
 from sim.classroom import Classroom, ClassroomError, GameSettings, Scoring
 from sim.classroom.reports import scorecard, totals
 from sim.scenario import load_scenario
-from tests.classroom.conftest import cvm, db_dump
 
 
 def test_decision_schema_and_the_minimal_decision():
