@@ -386,7 +386,7 @@ h1 {{ margin-bottom: .2em; }} .meta {{ color: #666; font-size: .85em; }}
 .lesson {{ background: #f4f8fb; border-left: 4px solid #4a90c2; padding: .6em .9em; }}
 .note {{ color: #555; font-size: .9em; }}
 table {{ border-collapse: collapse; margin: 1em 0; font-size: .92em; }}
-th, td {{ border-bottom: 1px solid #ddd; padding: .35em .7em; text-align: right; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: .35em .7em; text-align: right; white-space: nowrap; }}
 th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) {{ text-align: left; }}
 .chart {{ min-height: 120px; }} .error {{ color: #b00; }}
 </style>

@@ -205,3 +205,29 @@ def test_the_first_example_in_the_docs_is_a_valid_scenario(tmp_path):
     example = tmp_path / "cafes.yaml"
     example.write_text(re.findall(r"```yaml\n(.*?)```", page, re.S)[0])
     assert load_scenario(example, preset="tiny").market.customers == 500
+
+
+def test_a_failed_write_leaves_nothing_behind(cvm, tmp_path, monkeypatch):
+    import pandas as pd
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", disk_full)
+    result = cvm("run", TINY, *FAST, "--out", tmp_path / "o")
+    assert result.code == 2
+    assert "cannot write results to" in result.err and "No space left on device" in result.err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupted_run_writes_nothing(cvm, tmp_path, monkeypatch):
+    import sim.runner
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.runner, "run_scenario", interrupted)
+    result = cvm("run", TINY, *FAST, "--out", tmp_path / "o")
+    assert result.code == 130
+    assert "nothing was written" in result.err
+    assert list(tmp_path.iterdir()) == []
