@@ -69,3 +69,25 @@ def test_teacher_page_create_form_and_game_view(game):
     at.session_state["cr_teacher"] = (created["game"], created["teams"][0]["secret"])
     at.run()  # a team secret smuggled into the teacher's session is refused by the server
     assert "Access denied" in _texts(at)
+
+
+def test_teacher_debrief_and_what_if_render(game):
+    room, created = game
+    g, teacher = created["game"], created["teacher_secret"]
+    room.submit(g, created["teams"][0]["secret"], {"price": 8.5})
+    room.close_round(g, teacher)
+    room.close_round(g, teacher)
+    at = AppTest.from_file(TEACHER, default_timeout=90)
+    at.session_state["cr_teacher"] = (g, teacher)
+    at.run()
+    assert "All 2 rounds are closed." in _texts(at)
+    at.toggle(key="cr_debrief_on").set_value(True).run()
+    assert not at.exception
+    text = _texts(at)
+    assert "Round 1: Alpha's share of purchases" in text and "cut its price from 10.00 to 8.50" in text
+    at.text_area(key="cr_wi_decision").input("").run()
+    at.button(key="FormSubmitter:cr_whatif-Re-run").click().run()
+    assert not at.exception
+    table = at.table[-1].value
+    assert {"share_actual", "share_counterfactual", "share_difference"} <= set(table.columns)
+    assert (table["share_difference"].abs() > 0).any()  # without the price cut, shares differ
