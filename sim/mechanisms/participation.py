@@ -75,7 +75,7 @@ def setup(model) -> None:
 
 
 def _draw_traits(model) -> None:
-    pop, rng = model.population, model.rng
+    pop, rng = model.population, model.relationship_rng
     segs = model.spec.market.segments
     p = model.spec.service_ideas.participation
     willingness = np.array([s.willingness for s in segs])[pop.segment]
@@ -155,7 +155,7 @@ def settle(model) -> None:
         rows = who[mine]
         pop.ability[rows] = train(pop.ability[rows], effect, p.training_gain)
         unwilling = rows[~pop.willing[rows]]
-        won = model.rng.random(len(unwilling)) < p.conversion * effect
+        won = model.relationship_rng.random(len(unwilling)) < p.conversion * effect
         pop.willing[unwilling[won]] = True
 
 

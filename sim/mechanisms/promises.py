@@ -116,7 +116,7 @@ def communicate(model) -> None:
     """Promises reach customers and move their expectations; perceived PUV follows."""
     if not model.spec.mechanisms.promises:
         return
-    pop, rng = model.population, model.rng
+    pop, rng = model.population, model.relationship_rng
     firms = _promisers(model)
     if not firms and pop.promise_expectation is None:
         return

@@ -103,7 +103,7 @@ def care(model) -> None:
     new = np.zeros((pop.n, nf), dtype=np.float32)
     if firms:
         if pop.value_error is None:
-            pop.value_error = model.rng.standard_normal((pop.n, nf)).astype(np.float32)
+            pop.value_error = model.relationship_rng.standard_normal((pop.n, nf)).astype(np.float32)
         value = customer_values(model)
         scale = getattr(model, "market_scale", 1.0)
         for firm in firms:
