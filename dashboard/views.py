@@ -285,9 +285,10 @@ def render_run(run: RunView, key: str) -> None:
                           "segments", {c: "{:.0%}" for c in wide.columns if c != "segment"})
 
     with st.expander("Tables (CSV)"):
-        st.download_button("firms.csv", firms.to_csv(index=False), "firms.csv", "text/csv",
-                           key=f"{key}_firms_csv", on_click="ignore")
-        st.download_button("segments.csv", segments.to_csv(index=False), "segments.csv",
+        # made when clicked: a run with many replicates has long tables
+        st.download_button("firms.csv", lambda: firms.to_csv(index=False), "firms.csv",
+                           "text/csv", key=f"{key}_firms_csv", on_click="ignore")
+        st.download_button("segments.csv", lambda: segments.to_csv(index=False), "segments.csv",
                            "text/csv", key=f"{key}_segments_csv", on_click="ignore")
         st.dataframe(firms, hide_index=True, key=f"{key}_firms_table")
 
