@@ -94,6 +94,7 @@ class Market(Section):
         max_length=16,
         description="Attributes on which offers are perceived (e.g. quality, service), or the "
         "name of a preset: servqual = reliability, responsiveness, assurance, empathy, tangibles.",
+        json_schema_extra=service_ideas.dimensions_json_schema,
     )
     segments: list[Segment] = Field(title="Segments", min_length=1, max_length=32)
     rationality: float = Field(

@@ -55,6 +55,12 @@ def expand_dimensions(value):
     )
 
 
+def dimensions_json_schema(schema: dict) -> None:
+    """JSON Schema of ``market.dimensions``: a list of names, or the name of a preset."""
+    as_list = {k: schema.pop(k) for k in ("type", "items", "minItems", "maxItems") if k in schema}
+    schema["anyOf"] = [as_list, {"type": "string", "enum": sorted(DIMENSION_PRESETS)}]
+
+
 def programme_problems(data: dict) -> list[tuple[tuple, str]]:
     """Promised attributes naming undeclared dimensions, on raw scenario data (cross-field)."""
     market = data.get("market") if isinstance(data.get("market"), dict) else {}
