@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.mechanisms.ladder import PARTNER
-from sim.mechanisms.relationships import firm_bonds
+from sim.mechanisms.relationships import firm_bonds, get, supplier_cells
 
 
 # -- kernel --------------------------------------------------------------------------------
@@ -52,10 +52,9 @@ def update(model) -> None:
     if not model.spec.mechanisms.switching_costs:
         return
     pop = model.population
-    has = np.nonzero(pop.supplier >= 0)[0]
-    sup = pop.supplier[has]
+    has, sup, cell = supplier_cells(model)
     pop.switching_cost[:] = 0.0
     pop.switching_cost[has] = switching_cost(
-        firm_bonds(model)[sup], pop.rung[has, sup], pop.tenure[has], pop.knowledge[has, sup],
+        firm_bonds(model)[sup], get(pop.rung, cell), pop.tenure[has], get(pop.knowledge, cell),
         model.spec.relationships.bonds,
     )

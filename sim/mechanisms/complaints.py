@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import kernels
-from sim.mechanisms.relationships import firm_values, shift_opinion
+from sim.mechanisms.relationships import firm_values, get, put, shift_opinion
 
 FOLLOW_NONE, FOLLOW_RECOVERED, FOLLOW_UNVOICED, FOLLOW_FAILED = 0, 1, 2, 3
 
@@ -61,10 +61,9 @@ def complain(model) -> None:
         stats["complaints"] += kernels.count_by_firm(firms[complained], nf)
         stats["recovered"] += kernels.count_by_firm(firms[recovered], nf)
         exp.recovered[np.nonzero(low)[0][recovered]] = True
-        r_rows, r_firms = rows[recovered], firms[recovered]
-        pop.satisfaction[r_rows, r_firms] = np.maximum(
-            pop.satisfaction[r_rows, r_firms], p.recovered_satisfaction
-        )
+        cell = exp.cell[low][recovered]
+        put(pop.satisfaction, cell, np.maximum(get(pop.satisfaction, cell),
+                                               p.recovered_satisfaction))
         failed = complained & ~recovered
         follow[recovered] = FOLLOW_RECOVERED
         follow[failed] = FOLLOW_FAILED

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import kernels
+from sim.mechanisms.relationships import get, supplier_cells
 
 MAX_RETENTION = 0.999  # keeps the geometric sum finite when nobody ever leaves
 
@@ -62,9 +63,7 @@ def update(model) -> None:
             pop.wallet *= keep
         else:
             pop.wallet[who] *= keep
-        pop.wallet.reshape(-1)[who.astype(np.int64) * model.n_firms + exp.firm] += np.float32(
-            p.wallet_memory
-        )
+        pop.wallet.reshape(-1)[exp.cell] += np.float32(p.wallet_memory)
     at_risk = stats["at_risk"]
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where(at_risk > 0, stats["retained"] / np.maximum(at_risk, 1), np.nan)
@@ -84,10 +83,9 @@ def lifetime_values(model) -> np.ndarray:
     """(N,) each customer's CLV to their current supplier (0 without one or before estimates)."""
     pop = model.population
     out = np.zeros(pop.n)
-    has = np.nonzero(pop.supplier >= 0)[0]
-    sup = pop.supplier[has]
+    has, sup, cell = supplier_cells(model)
     r = np.nan_to_num(model.retention_estimate, nan=0.0)
-    out[has] = lifetime_value(margins(model)[sup], pop.wallet[has, sup], r[sup],
+    out[has] = lifetime_value(margins(model)[sup], get(pop.wallet, cell), r[sup],
                               model.spec.relationships.customer_value.discount_rate)
     return out
 
@@ -98,8 +96,7 @@ def columns(model) -> dict[str, np.ndarray]:
     at_risk = stats["at_risk"]
     with np.errstate(invalid="ignore", divide="ignore"):
         retention = np.where(at_risk > 0, stats["retained"] / np.maximum(at_risk, 1), np.nan)
-    has = np.nonzero(pop.supplier >= 0)[0]
-    sup = pop.supplier[has]
-    wallet = kernels.mean_by_firm(sup, pop.wallet[has, sup].astype(np.float64), nf)
+    has, sup, cell = supplier_cells(model)
+    wallet = kernels.mean_by_firm(sup, get(pop.wallet, cell).astype(np.float64), nf)
     clv = kernels.mean_by_firm(sup, lifetime_values(model)[has], nf)
     return {"retention": retention, "share_of_wallet": wallet, "clv": clv}

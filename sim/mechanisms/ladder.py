@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.mechanisms.relationships import cells, get, put, supplier_cells
+
 PROSPECT, CUSTOMER, CLIENT, SUPPORTER, ADVOCATE, PARTNER = range(6)
 RUNGS = ("prospect", "customer", "client", "supporter", "advocate", "partner")
 
@@ -72,18 +74,18 @@ def update(model) -> None:
     """Move every buyer's relationship on the ladder and update tenure."""
     pop, exp = model.population, model.experience
     p = model.spec.relationships.ladder
-    who, firm = exp.who, exp.firm
+    who = exp.who
     prev = pop.previous_supplier[who]
     left = exp.new & (prev >= 0)
-    pop.rung[who[left], prev[left]] = PROSPECT
-    rung, trust, th = pop.rung[who, firm], pop.trust[who, firm], thresholds(model)
+    put(pop.rung, cells(who[left], prev[left], model.n_firms), PROSPECT)
+    rung, trust, th = get(pop.rung, exp.cell), get(pop.trust, exp.cell), thresholds(model)
     satisfied = exp.satisfied
     # draw only for the relationships that could climb (one uniform each)
     could = satisfied & ~exp.new & (rung < PARTNER) & (trust >= th[np.minimum(rung + 1, PARTNER)])
     u = np.ones(len(who))
     u[could] = model.relationship_rng.random(int(could.sum()))
-    pop.rung[who, firm] = climb(rung, exp.new, satisfied, exp.dissatisfied, trust, th,
-                                p.up_probability, p.down_steps, u)
+    put(pop.rung, exp.cell, climb(rung, exp.new, satisfied, exp.dissatisfied, trust, th,
+                                  p.up_probability, p.down_steps, u))
     tenure = np.where(exp.new, 1, pop.tenure[who].astype(np.int32) + 1)
     pop.tenure[who] = np.minimum(tenure, np.iinfo(np.int16).max)
 
@@ -92,13 +94,11 @@ def rung_counts(model) -> dict[str, np.ndarray]:
     """Per firm, relationships on each rung: prospects are aware non-customers."""
     pop, nf = model.population, model.n_firms
     out: dict[str, np.ndarray] = {}
-    has = np.nonzero(pop.supplier >= 0)[0]
-    sup = pop.supplier[has]
-    key = sup.astype(np.int64) * 6 + pop.rung[has, sup]
+    _, sup, cell = supplier_cells(model)
+    key = sup.astype(np.int64) * 6 + get(pop.rung, cell)
     counts = np.bincount(key, minlength=6 * nf).reshape(nf, 6)
-    is_customer = np.zeros((pop.n, nf), dtype=bool)
-    is_customer[has, sup] = True
-    out["ladder_prospect"] = (pop.aware & ~is_customer).sum(axis=0)
+    aware_customers = np.bincount(sup[get(pop.aware, cell)], minlength=nf)
+    out["ladder_prospect"] = pop.aware.sum(axis=0) - aware_customers
     for r in range(CUSTOMER, PARTNER + 1):
         out[f"ladder_{RUNGS[r]}"] = counts[:, r]
     return out

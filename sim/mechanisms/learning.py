@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms.relationships import firm_values
+from sim.mechanisms.relationships import firm_values, get, put
 
 
 # -- kernels -------------------------------------------------------------------------------
 def customer_sacrifice(weights: np.ndarray, sacrifice: float) -> np.ndarray:
     """(N,) value lost to a standard offer: ``sacrifice`` × the customer's total weight."""
-    return sacrifice * weights.sum(axis=1)
+    return sacrifice * (weights @ np.ones(weights.shape[1]))  # a row sum, much faster in numpy
 
 
 def learn(knowledge: np.ndarray, rate: np.ndarray) -> np.ndarray:
@@ -41,10 +41,9 @@ def update(model) -> None:
         return
     pop, exp = model.population, model.experience
     p = model.spec.relationships.learning
-    who, firm = exp.who, exp.firm
     rate = firm_values(model, "learning_rate", p.default_rate)
-    old = pop.knowledge[who, firm].astype(np.float64)
-    new = learn(old, rate[firm])
-    pop.knowledge[who, firm] = new
-    sacrifice = customer_sacrifice(pop.weights[who], p.customer_sacrifice)
-    pop.value_shift[who, firm] += sacrifice * (new - old)
+    old = get(pop.knowledge, exp.cell).astype(np.float64)
+    new = learn(old, rate[exp.firm])
+    put(pop.knowledge, exp.cell, new)
+    sacrifice = customer_sacrifice(pop.weights[exp.who], p.customer_sacrifice)
+    put(pop.value_shift, exp.cell, get(pop.value_shift, exp.cell) + sacrifice * (new - old))

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.mechanisms.ladder import PARTNER
+from sim.mechanisms.relationships import get, put, supplier_cells
 
 
 # -- kernels -------------------------------------------------------------------------------
@@ -57,11 +58,10 @@ def update(model) -> None:
     """Buyers' trust moves with their experience; the loyalty bonus follows (switch on)."""
     pop, exp = model.population, model.experience
     p = model.spec.relationships.loyalty
-    who, firm = exp.who, exp.firm
-    pop.trust[who, firm] = update_trust(
-        pop.trust[who, firm], exp.satisfied, exp.delighted, exp.dissatisfied,
+    put(pop.trust, exp.cell, update_trust(
+        get(pop.trust, exp.cell), exp.satisfied, exp.delighted, exp.dissatisfied,
         p.trust_gain, p.trust_loss, p.delight_boost,
-    )
+    ))
 
 
 def refresh(model) -> None:
@@ -70,8 +70,7 @@ def refresh(model) -> None:
         return
     pop = model.population
     p = model.spec.relationships.loyalty
-    has = np.nonzero(pop.supplier >= 0)[0]
-    sup = pop.supplier[has]
+    has, _, cell = supplier_cells(model)
     pop.loyalty[:] = 0.0
-    pop.loyalty[has] = loyalty_bonus(pop.trust[has, sup], pop.rung[has, sup],
-                                     pop.satisfaction[has, sup], p)
+    pop.loyalty[has] = loyalty_bonus(get(pop.trust, cell), get(pop.rung, cell),
+                                     get(pop.satisfaction, cell), p)

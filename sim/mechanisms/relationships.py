@@ -149,10 +149,31 @@ COUNTERS = (
 )
 
 
-def supplier_values(pop, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows with a supplier and ``values[row, supplier]`` for them."""
+# -- flat cell indexing: (row, firm) pairs as one index, ~5x faster than 2-D fancy indexing --
+def cells(rows: np.ndarray, firms: np.ndarray, n_firms: int) -> np.ndarray:
+    """Flat index ``row × n_firms + firm`` of (customer, firm) pairs."""
+    return rows.astype(np.int64) * n_firms + firms
+
+
+def get(values: np.ndarray, cell: np.ndarray) -> np.ndarray:
+    """``values[row, firm]`` for flat cells of an (N, F) array."""
+    return values.reshape(-1)[cell]
+
+
+def put(values: np.ndarray, cell: np.ndarray, new) -> None:
+    """``values[row, firm] = new`` for flat cells of an (N, F) array."""
+    if values.flags.c_contiguous:
+        values.reshape(-1)[cell] = new
+    else:
+        values[np.divmod(cell, values.shape[1])] = new
+
+
+def supplier_cells(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Customers with a supplier: their rows, their supplier and the flat cell of the pair."""
+    pop = model.population
     rows = np.nonzero(pop.supplier >= 0)[0]
-    return rows, values[rows, pop.supplier[rows]]
+    sup = pop.supplier[rows]
+    return rows, sup, cells(rows, sup, model.n_firms)
 
 
 def summarise_relationships(firms, out: dict, mean_ci) -> None:

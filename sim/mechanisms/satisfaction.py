@@ -25,7 +25,7 @@ import dataclasses
 import numpy as np
 
 from sim import kernels
-from sim.mechanisms.relationships import firm_values
+from sim.mechanisms.relationships import cells, firm_values, get, put
 
 SATISFIED = 0.5  # satisfaction score at the adequate level (z = 0)
 
@@ -42,6 +42,7 @@ class Experience:
         z: (B,) disconfirmation (0 = adequate level, 1 = desired level).
         best: (N,) best base PUV each customer knows of (None with expectations off).
         recovered: (B,) a complaint about this purchase was recovered well.
+        cell: (B,) flat index ``who × F + firm`` of each purchase's (customer, firm) pair.
     """
 
     who: np.ndarray
@@ -51,6 +52,7 @@ class Experience:
     z: np.ndarray
     best: np.ndarray | None
     recovered: np.ndarray
+    cell: np.ndarray
 
     @property
     def dissatisfied(self) -> np.ndarray:
@@ -131,7 +133,8 @@ def experience(model) -> None:
     best = None
     if model.spec.mechanisms.expectations:
         best = best_known(base_all, pop.aware, model.active_mask())
-    base = base_all[who, firm]
+    cell = cells(who, firm, nf)
+    base = get(base_all, cell)
     quality = firm_values(model, "service_quality", 1.0)
     consistency = firm_values(model, "service_consistency", 1.0)
     noise = params.satisfaction.performance_noise * consistency
@@ -140,16 +143,15 @@ def experience(model) -> None:
         from sim.mechanisms.learning import customer_sacrifice
 
         gain = customer_sacrifice(pop.weights[who], params.learning.customer_sacrifice)
-        gain = gain * pop.knowledge[who, firm]
+        gain = gain * get(pop.knowledge, cell)
     perf = experienced_performance(base, quality[firm], noise[firm], gain, model.relationship_rng)
     z = disconfirmation(perf, pop.adequate[who], pop.desired[who])
     score = satisfaction_score(z, params.satisfaction.steepness)
-    pop.satisfaction[who, firm] = blend(
-        pop.satisfaction[who, firm], score, params.satisfaction.memory
-    )
+    put(pop.satisfaction, cell, blend(get(pop.satisfaction, cell), score,
+                                      params.satisfaction.memory))
     model.experience = Experience(
         who=who, firm=firm, new=new, performance=perf, z=z, best=best,
-        recovered=np.zeros(len(who), dtype=bool),
+        recovered=np.zeros(len(who), dtype=bool), cell=cell,
     )
     stats["delighted_buyers"] += kernels.count_by_firm(firm[z > 1], nf)
 
@@ -158,7 +160,7 @@ def _count_defectors(pop, stats, who, firm, prev, nf) -> None:
     """Count customers who left a firm they had experienced, and whether they were satisfied."""
     left = (prev >= 0) & (prev != firm)
     rows, old = who[left], prev[left]
-    sat = pop.satisfaction[rows, old]
+    sat = get(pop.satisfaction, cells(rows, old, nf))
     known = np.isfinite(sat)
     stats["defectors"] += kernels.count_by_firm(old[known], nf)
     stats["satisfied_defectors"] += kernels.count_by_firm(old[known & (sat >= SATISFIED)], nf)

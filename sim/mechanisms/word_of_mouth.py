@@ -27,7 +27,7 @@ import numpy as np
 
 from sim import kernels
 from sim.mechanisms.ladder import ADVOCATE
-from sim.mechanisms.relationships import shift_opinion
+from sim.mechanisms.relationships import cells, get, put, shift_opinion
 
 
 # -- kernels -------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def talk(model) -> None:
     pop, exp, nf, stats = model.population, model.experience, model.n_firms, model.step_stats
     p = model.spec.relationships.word_of_mouth
     negative = exp.dissatisfied
-    advocate = pop.rung[exp.who, exp.firm] >= ADVOCATE
+    advocate = get(pop.rung, exp.cell) >= ADVOCATE
     rate = talk_rates(negative, advocate, p.satisfied_contacts, p.dissatisfied_contacts,
                       p.advocate_multiplier)
     indptr, indices = model.network
@@ -135,5 +135,5 @@ def talk(model) -> None:
     bad = negative[speaker]
     stats["wom_positive"] += kernels.count_by_firm(about[~bad], nf)
     stats["wom_negative"] += kernels.count_by_firm(about[bad], nf)
-    pop.aware[hearer, about] = True
+    put(pop.aware, cells(hearer, about, nf), True)
     shift_opinion(model, hearer, about, np.where(bad, -p.impact, p.impact))
