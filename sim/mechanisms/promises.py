@@ -167,7 +167,9 @@ def settle(model) -> None:
     restore_zone(pop, model.promise_zone)
     model.promise_zone = None
     who, firm = exp.who, exp.firm
-    base = (pop.weights[who] * model.levels_matrix()[firm]).sum(axis=1)
+    # base PUV of the offer bought: perceived PUV less the shifts (nothing moves them between
+    # perception and here); two gathers instead of recomputing weights × levels for every buyer
+    base = pop.puv[who, firm] - pop.value_shift[who, firm]
     e = np.ones(len(who))
     if model.spec.mechanisms.promises and pop.promise_expectation is not None:
         e = pop.promise_expectation[who, firm].astype(np.float64)
