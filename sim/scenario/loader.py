@@ -315,6 +315,7 @@ def read_yaml(path: Path, label: str) -> tuple[Any, dict[Loc, tuple[int, int]]]:
         raise fail(f"not a UTF-8 text file (byte {exc.start} cannot be decoded)") from None
     loader = yaml.SafeLoader(text)
     try:
+        _check_depth(text, label)
         node = loader.get_single_node()
         if node is None:
             return None, {}
@@ -343,6 +344,21 @@ def read_yaml(path: Path, label: str) -> tuple[Any, dict[Loc, tuple[int, int]]]:
     finally:
         loader.dispose()
     return data, marks
+
+
+def _check_depth(text: str, label: str) -> None:
+    """Refuse deep nesting from the event stream (iterative), before the recursive composer."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise ScenarioError([Problem(
+                    label, mark.line + 1, mark.column + 1, "",
+                    f"the document nests more than {MAX_DEPTH} levels deep; refused")])
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            depth -= 1
 
 
 def _mark(exc: yaml.MarkedYAMLError) -> tuple[int | None, int | None]:
