@@ -81,3 +81,11 @@ def test_debug_shows_the_traceback(tmp_path):
 
     with pytest.raises(ScenarioError):
         main(["validate", str(INVALID / "nan_price.yaml"), "--debug"])
+
+
+def test_a_hundred_thousand_nested_brackets_are_refused_without_recursion(cvm, tmp_path):
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("a: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    result = cvm("validate", deep)
+    assert result.code == 2
+    assert result.err.endswith(":1:44: the document nests more than 40 levels deep; refused\n")
