@@ -88,4 +88,4 @@ def test_a_hundred_thousand_nested_brackets_are_refused_without_recursion(cvm, t
     deep.write_text("a: " + "[" * 100_000 + "]" * 100_000 + "\n")
     result = cvm("validate", deep)
     assert result.code == 2
-    assert result.err.endswith(":1:44: the document nests more than 40 levels deep; refused\n")
+    assert result.err.endswith(":1:43: the document nests more than 40 levels deep; refused\n")
