@@ -114,3 +114,14 @@ def test_promised_attributes_must_name_declared_dimensions(tiny):
     tiny["firms"][0]["programmes"] = {"promise": {"attributes": {"qualty": 0.9}}}
     with pytest.raises(ScenarioError, match=r"promise\.attributes\.qualty.*did you mean 'quality'"):
         load_scenario(tiny)
+
+
+def test_an_event_can_start_a_promise_mid_run():
+    d = twin_market(steps=8)
+    d["events"] = [{"at": 4, "firm": "Focal", "set": {"programmes": {"promise": {"ratio": 1.4}}}}]
+    model, df, _ = run(d, 2)
+    _, plain, _ = run(twin_market(steps=8), 2)
+    assert model.firms[0].programmes.promise.ratio == 1.4
+    assert (firm(df).share.loc[1:3] == firm(plain).share.loc[1:3]).all()  # nothing before
+    # after: only customers who never bought from the firm believe it, still a visible draw
+    assert firm(df).share.loc[4:5].mean() > firm(plain).share.loc[4:5].mean() + 0.01
