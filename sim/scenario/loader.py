@@ -132,7 +132,9 @@ def validate_scenario(
     """
     marks = marks or {}
     if not isinstance(data, Mapping):
-        kind = "empty" if data is None else f"a {type(data).__name__}"
+        kinds = {list: "a list", str: "a single piece of text", int: "a single number",
+                 float: "a single number", bool: "a single yes/no value"}
+        kind = "empty" if data is None else kinds.get(type(data), f"a {type(data).__name__}")
         raise ScenarioError(
             [Problem(label, 1, 1, "", f"a scenario must be a mapping of keys, this file is {kind}")]
         )
