@@ -71,14 +71,22 @@ def scenario_source(key: str) -> tuple[Scenario | None, str]:
 def _parsed(text: str, label: str) -> tuple[Scenario | None, str]:
     scenario, problems = scenarios.parse_text(text, label)
     if problems:
-        show_problems(problems, f"{label} is not a valid scenario")
+        show_problems(problems, f"{label} is not a valid scenario", text)
     return scenario, label
 
 
-def show_problems(problems, title: str) -> None:
-    """Problems as one readable error message, one line per problem."""
-    lines = "\n".join(f"- {scenarios.problem_text(p)}" for p in problems)
-    st.error(f"**{title}**\n\n{lines}")
+def show_problems(problems, title: str, text: str | None = None) -> None:
+    """Problems as one readable error message, one line per problem.
+
+    With the YAML ``text``, each located problem also quotes the line it points at.
+    """
+    source = text.splitlines() if text else []
+    lines = []
+    for p in problems:
+        lines.append(f"- {scenarios.problem_text(p)}")
+        if p.line is not None and 0 < p.line <= len(source) and source[p.line - 1].strip():
+            lines.append(f"  `{p.line}: {source[p.line - 1].strip()[:100]}`")
+    st.error(f"**{title}**\n\n" + "\n".join(lines))
 
 
 def parameter_form(scenario: Scenario, key: str, submit_label: str = "Run simulation",

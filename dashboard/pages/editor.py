@@ -39,7 +39,7 @@ st.session_state[views.EDITOR_KEY] = text
 name = st.text_input("File name", value="my_scenario.yaml", key="editor_filename")
 scenario, problems = scenarios.parse_text(text, name)
 if problems:
-    views.show_problems(problems, f"{len(problems)} problem(s) in {name}")
+    views.show_problems(problems, f"{len(problems)} problem(s) in {name}", text)
 else:
     st.success(f"Valid: **{scenario.name}**, {len(scenario.firms)} firms, "
                f"{len(scenario.market.segments)} segments, {scenario.market.customers:,} "

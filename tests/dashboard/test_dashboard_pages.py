@@ -151,6 +151,7 @@ def test_editor_shows_problems_inline_and_offers_download():
     no_exceptions(at)
     (err,) = at.error
     assert "firms.2.price" in err.value and "line " in err.value
+    assert "price: eleven" in err.value  # the offending line is quoted
     at.text_area(key="editor_text").set_value(small_yaml().decode()).run()
     assert at.success and not at.error
     assert at.get("download_button")
