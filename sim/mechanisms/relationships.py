@@ -39,7 +39,14 @@ def setup(model) -> None:
 
     Called once from ``MarketModel.__init__`` after the initial suppliers are drawn.
     """
-    from sim.mechanisms import customer_value, expectations, fatigue, ladder, word_of_mouth
+    from sim.mechanisms import (
+        customer_value,
+        expectations,
+        fatigue,
+        ladder,
+        satisfaction,
+        word_of_mouth,
+    )
 
     pop, nf = model.population, model.n_firms
     model.relationship_rng = relationship_generator(model.rng)
@@ -50,6 +57,7 @@ def setup(model) -> None:
     # Pending follow-up of a dissatisfying purchase (see complaints.FOLLOW_UP_*).
     pop.follow_up = np.zeros(pop.n, dtype=np.int8)
     expectations.setup(model)
+    satisfaction.setup(model)
     ladder.setup(model)
     fatigue.setup(model)
     word_of_mouth.setup(model)

@@ -25,7 +25,7 @@ import dataclasses
 import numpy as np
 
 from sim import kernels
-from sim.mechanisms.relationships import cells, firm_values, get, put
+from sim.mechanisms.relationships import cells, firm_values, get, put, supplier_cells
 
 SATISFIED = 0.5  # satisfaction score at the adequate level (z = 0)
 
@@ -118,7 +118,25 @@ def blend(old: np.ndarray, new: np.ndarray, memory: float) -> np.ndarray:
     return np.where(np.isnan(old), new, (1.0 - memory) * old + memory * new)
 
 
-# -- phase ---------------------------------------------------------------------------------
+# -- phases --------------------------------------------------------------------------------
+def setup(model) -> None:
+    """An established market: each customer remembers one past experience of their supplier.
+
+    Without it a firm's mean satisfaction would be undefined until every one of its starting
+    customers had bought once (many steps when purchase occasions are rare).
+    """
+    pop, nf = model.population, model.n_firms
+    params = model.spec.relationships.satisfaction
+    rows, sup, cell = supplier_cells(model)
+    base = get(kernels.perceived_use_value(pop.weights, model.levels_matrix()), cell)
+    quality = firm_values(model, "service_quality", 1.0)
+    noise = params.performance_noise * firm_values(model, "service_consistency", 1.0)
+    perf = experienced_performance(base, quality[sup], noise[sup], np.zeros(len(rows)),
+                                   model.relationship_rng)
+    z = disconfirmation(perf, pop.adequate[rows], pop.desired[rows])
+    put(pop.satisfaction, cells(rows, sup, nf), satisfaction_score(z, params.steepness))
+
+
 def experience(model) -> None:
     """Buyers experience the service, become (dis)satisfied; defectors are counted."""
     pop, nf, stats = model.population, model.n_firms, model.step_stats

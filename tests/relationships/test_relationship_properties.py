@@ -59,6 +59,8 @@ def test_rates_stay_in_range_nobody_is_lost_no_nan(params, switches, attrs, purc
             setattr(firm, name, value)
     pop = model.population
     ever = np.zeros(pop.satisfaction.shape, dtype=bool)
+    has = pop.supplier >= 0
+    ever[np.nonzero(has)[0], pop.supplier[has]] = True  # one remembered past experience
     for _ in range(6):
         model.step()
         ever[np.nonzero(pop.bought)[0], pop.choice[pop.bought]] = True
@@ -71,6 +73,7 @@ def test_rates_stay_in_range_nobody_is_lost_no_nan(params, switches, attrs, purc
         assert np.isfinite(values).all() and (values >= 0).all() and (values <= 1 + 1e-6).all()
     sat = pop.satisfaction
     assert (np.isnan(sat) == ~ever).all()  # NaN exactly where the customer never bought
+    assert df_has_satisfaction(model)
     assert ((sat[ever] >= 0) & (sat[ever] <= 1)).all()
     for name in ("opinion", "adequate", "desired", "value_shift", "loyalty", "switching_cost"):
         assert np.isfinite(getattr(pop, name)).all(), name
@@ -85,3 +88,9 @@ def test_rates_stay_in_range_nobody_is_lost_no_nan(params, switches, attrs, purc
     assert (df.recovered <= df.complaints).all()
     assert (df.retained <= df.at_risk).all()
     assert np.isfinite(df.clv.dropna()).all()
+
+
+def df_has_satisfaction(model):
+    """Every firm with customers reports a satisfaction (no NaN from unexperienced customers)."""
+    df = model.firms_frame()
+    return df[df.customers > 0].satisfaction.notna().all()
