@@ -70,3 +70,26 @@ def test_report_renders_offline_in_chromium(report):
     for chart in charts:
         assert chart["rendered"] and chart["error"] is None, chart
         assert chart["marks"] >= 3, chart
+
+
+def test_report_needs_only_firms_csv(report, tmp_path):
+    """A classroom export has firms.csv but no summary.json or scenario.json."""
+    from sim.report import write_report
+
+    (tmp_path / "firms.csv").write_bytes((report.parent / "firms.csv").read_bytes())
+    page = write_report(tmp_path).read_text()
+    assert page.count('class="chart"') >= 5
+
+
+def test_names_cannot_inject_markup(tmp_path):
+    from sim.cli import main
+    from tests.scenarios_cli.conftest import HERE
+
+    evil = "</script><script>alert(1)</script>"
+    out = tmp_path / "run"
+    assert main(["run", str(HERE / "tiny.yaml"), "--preset", "smaller", "--out", str(out),
+                 "--quiet", "--set", f"firms.0.name='{evil}'"]) == 0
+    assert main(["report", str(out), "--quiet"]) == 0
+    page = (out / "report.html").read_text()
+    assert evil not in page
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the table, escaped
