@@ -137,7 +137,8 @@ def show_private_report(report: dict) -> None:
     c[1].metric("Cash (after research)", money(report["cash_after_research"]))
     c[2].metric("Customers", report["customers"],
                 delta=report["new_customers"] - report["lost_customers"])
-    c[3].metric("Customer lifetime value", money(report["clv"]))
+    c[3].metric("Customer equity (lifetime value of all customers)", money(report["clv"]),
+                help=f"Per customer: {num(report.get('clv_per_customer'))}")
     st.table(pd.DataFrame([
         {"Item": "Revenue", "Amount": money(pnl.get("revenue"))},
         {"Item": "Variable cost", "Amount": money(pnl.get("variable_cost"))},
@@ -159,8 +160,12 @@ def show_private_report(report: dict) -> None:
             for s in report["segments"]
         ]))
     if report.get("ladder"):
-        st.caption("Relationship ladder")
-        st.table(pd.DataFrame([{k: num(v) for k, v in report["ladder"].items()}]))
+        st.caption("Relationship ladder (customers on each rung)")
+        st.table(pd.DataFrame([{k: num(v, 0) for k, v in report["ladder"].items()}]))
+    if report.get("relationships"):
+        st.caption("Relationships and service")
+        st.table(pd.DataFrame([{k.replace("_", " "): num(v) for k, v in
+                                report["relationships"].items()}]))
     for study in report.get("research", []):
         with st.expander(f"Research: {study['kind'].replace('_', ' ')} "
                          f"(sample {study['sample']}, ± {study['margin_of_error']:.2f})"):

@@ -21,7 +21,12 @@ import pandas as pd
 from sim.classroom.engine import round_of_step
 from sim.classroom.settings import SCORE_METRICS, Scoring
 
-LADDER_RUNGS = ("prospect", "customer", "client", "supporter", "advocate", "partner")
+# Own figures the model may report (shown in the private report when present).
+RELATIONSHIP_FIGURES = (
+    "retention", "share_of_wallet", "employee_satisfaction", "service_quality",
+    "expected_quality", "perceived_quality", "quality_gap", "advertising_stock",
+    "wom_positive", "wom_negative", "recovered", "satisfied_defectors",
+)
 DISCOUNT_PER_PERIOD = 0.01
 
 
@@ -37,7 +42,13 @@ def by_round(firms: pd.DataFrame, periods: int) -> pd.DataFrame:
     out[sums] = grouped[sums].sum()
     out["share"] = grouped["share"].mean()
     out = out.reset_index()
-    out["clv"] = out["clv"] if "clv" in out.columns else _customer_equity(out, periods)
+    # The scorecard's CLV is customer equity: lifetime value of the whole customer base.
+    if "clv" in out.columns:  # the model's mean CLV over current customers
+        out["clv_per_customer"] = out["clv"]
+        out["clv"] = out["clv"].fillna(0.0) * out["customers"]
+    else:
+        out["clv"] = _customer_equity(out, periods)
+        out["clv_per_customer"] = out["clv"] / out["customers"].where(out["customers"] > 0)
     return out
 
 
@@ -45,7 +56,8 @@ def _customer_equity(rounds: pd.DataFrame, periods: int) -> pd.Series:
     """Customer lifetime value of the firm's customer base when the model gives none.
 
     Per customer: margin per period × (1 + d) / (1 + d − retention), retention being the share
-    of customers kept per period over the round; times the number of customers.
+    of customers kept per period over the round; times the number of customers. (The same
+    formula as the model's customer-value mechanism, at firm level.)
     """
     margin = (rounds["price"] - rounds["unit_cost"]).clip(lower=0)
     base = (rounds["customers"] + rounds["lost_customers"] - rounds["new_customers"]).clip(lower=1)
@@ -155,13 +167,15 @@ def private_report(rounds: pd.DataFrame, segments: pd.DataFrame, periods: int, r
         "loyalty": _num(row["loyalty"]),
         "complaints": int(row["complaints"]),
         "clv": _num(row["clv"]),
+        "clv_per_customer": _num(row["clv_per_customer"]),
         "segments": [
             {"segment": r.segment, "customers": int(r.customers), "share": _num(r.share),
              "satisfaction": _num(r.satisfaction)}
             for r in seg_last.itertuples()
         ],
-        "ladder": {c: _num(row[c]) for c in rounds.columns if any(k in c for k in LADDER_RUNGS)
-                   and c not in ("customers", "new_customers", "lost_customers")},
+        "ladder": {c.removeprefix("ladder_"): _num(row[c]) for c in rounds.columns
+                   if c.startswith("ladder_")},
+        "relationships": {c: _num(row[c]) for c in RELATIONSHIP_FIGURES if c in rounds.columns},
         "research": research,
         "history": [
             {"round": int(r.round), "profit": _num(r.profit), "cash": _num(r.cash),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from classroom_helpers import cvm, direct_replay
 
 PERIODS, ROUNDS = 2, 3
@@ -95,6 +96,12 @@ def test_reports_and_research_after_a_round(tmp_path, scenario_file):
     assert abs(sum(f["share"] for f in public["firms"]) - 1) < 1e-9
     assert {s["segment"] for s in public["segments"]} == {"a", "b"}
     assert private["firm"] == "Alpha" and private["round"] == 1
+    assert set(private["ladder"]) == {"prospect", "customer", "client", "supporter", "advocate",
+                                      "partner"}
+    assert private["clv"] == pytest.approx(private["clv_per_customer"] * private["customers"])
+    assert private["pnl"]["profit"] == pytest.approx(
+        private["pnl"]["revenue"] - private["pnl"]["variable_cost"] - private["pnl"]["fixed_cost"]
+        - private["pnl"]["marketing_spend"])
     survey = private["research"][0]
     assert survey["kind"] == "segment_survey" and set(survey["weights"]) == {"quality", "service"}
     # noisy but informative: segment a values quality (0.7) more than service (0.3)
