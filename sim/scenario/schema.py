@@ -44,7 +44,8 @@ class Section(BaseModel):
 class Segment(Section):
     """A group of customers who value the same things."""
 
-    name: str = Field(title="Segment name", min_length=1, max_length=80)
+    name: str = Field(title="Segment name", min_length=1, max_length=80,
+                      description="Unique within the market; events and outputs use it.")
     share: float = Field(
         title="Share of customers", gt=0, le=1, description="Fraction of all customers; sums to 1."
     )
@@ -96,7 +97,9 @@ class Market(Section):
         "name of a preset: servqual = reliability, responsiveness, assurance, empathy, tangibles.",
         json_schema_extra=service_ideas.dimensions_json_schema,
     )
-    segments: list[Segment] = Field(title="Segments", min_length=1, max_length=32)
+    segments: list[Segment] = Field(title="Segments", min_length=1, max_length=32,
+                                    description="Groups of customers who value the same "
+                                    "things; their shares sum to 1.")
     rationality: float = Field(
         8.0,
         title="Choice precision",
@@ -163,7 +166,8 @@ class Costs(Section):
         description="Added unit cost at full level on every dimension; unit cost = unit + "
         "per_value × mean(level²), so value gets dearer the higher it goes.",
     )
-    fixed: float = Field(0.0, title="Fixed cost per step", ge=0)
+    fixed: float = Field(0.0, title="Fixed cost per step", ge=0,
+                         description="Cost per step whatever is sold (premises, staff).")
 
 
 RELATIONSHIP_LEVELS = ("basic", "reactive", "accountable", "proactive", "partnership")
@@ -505,17 +509,50 @@ def entry_steps(scenario: Scenario) -> dict[str, int]:
 class Mechanisms(Section):
     """Switches: each relationship mechanism can be turned off to see what it contributes."""
 
-    expectations: bool = Field(True, title="Expectations and zone of tolerance")
-    loyalty: bool = Field(True, title="Trust and loyalty")
-    word_of_mouth: bool = Field(True, title="Word of mouth")
-    complaints: bool = Field(True, title="Complaints and recovery")
-    switching_costs: bool = Field(True, title="Switching costs and bonds")
-    learning: bool = Field(True, title="Learning relationships")
-    contact_fatigue: bool = Field(True, title="Contact fatigue")
-    service_profit_chain: bool = Field(True, title="Service-profit chain")
-    promises: bool = Field(True, title="Service promises and the gap model")
-    participation: bool = Field(True, title="Customer participation")
-    targeting: bool = Field(True, title="Value-based targeting")
+    expectations: bool = Field(
+        True, title="Expectations and zone of tolerance",
+        description="Customers hold adequate and desired service levels that drift toward experience and are pulled up by the best offer in the market; the reference price adapts to what the market charges.",
+    )
+    loyalty: bool = Field(
+        True, title="Trust and loyalty",
+        description="Trust builds with satisfied purchases and falls faster after a bad one; loyalty adds utility to the current supplier.",
+    )
+    word_of_mouth: bool = Field(
+        True, title="Word of mouth",
+        description="Customers talk to their contacts: the dissatisfied tell about twice as many as the satisfied; word of mouth creates awareness and shifts expected value.",
+    )
+    complaints: bool = Field(
+        True, title="Complaints and recovery",
+        description="Dissatisfied customers complain with some probability; a well-recovered complaint restores satisfaction, unvoiced dissatisfaction leaves and talks.",
+    )
+    switching_costs: bool = Field(
+        True, title="Switching costs and bonds",
+        description="Financial, social and structural bonds from a firm's relationship programme make leaving costly.",
+    )
+    learning: bool = Field(
+        True, title="Learning relationships",
+        description="A firm that learns a customer's wants shrinks the customer sacrifice, raising that customer's PUV for the firm and the cost of teaching a new supplier.",
+    )
+    contact_fatigue: bool = Field(
+        True, title="Contact fatigue",
+        description="Proactive contact beyond a customer's tolerance annoys and lowers satisfaction.",
+    )
+    service_profit_chain: bool = Field(
+        True, title="Service-profit chain",
+        description="Internal marketing raises employee satisfaction, which raises delivered service quality and consistency.",
+    )
+    promises: bool = Field(
+        True, title="Service promises and the gap model",
+        description="A firm's promise sets the expectations of the customers it reaches; delivery below the promise disappoints, a beaten modest promise delights.",
+    )
+    participation: bool = Field(
+        True, title="Customer participation",
+        description="Customers take part in the service where a firm runs a participation programme; the willing and able feel in control, the unwilling are annoyed.",
+    )
+    targeting: bool = Field(
+        True, title="Value-based targeting",
+        description="Firms may spend care on customers by estimated value instead of treating everyone as most favoured.",
+    )
 
     def all_off(self) -> bool:
         """True when every relationship switch is off: the model reduces to a plain logit market.
@@ -548,10 +585,15 @@ class Scenario(Section):
     replicates: int = Field(1, title="Replicates", ge=1, le=10_000,
                             description="Independent runs with seeds spawned from `seed`, for "
                             "confidence bands; `--replicates` overrides.")
-    market: Market = Field(title="Market")
-    firms: list[Firm] = Field(title="Firms", min_length=1, max_length=64)
-    events: list[Event] = Field(default_factory=list, title="Events")
-    mechanisms: Mechanisms = Field(default_factory=Mechanisms, title="Mechanisms")
+    market: Market = Field(title="Market", description="The customers and how they choose.")
+    firms: list[Firm] = Field(title="Firms", min_length=1, max_length=64,
+                              description="The competing firms, their offers, strategies "
+                              "and programmes.")
+    events: list[Event] = Field(default_factory=list, title="Events",
+                                description="Changes to the world at given steps.")
+    mechanisms: Mechanisms = Field(default_factory=Mechanisms, title="Mechanisms",
+                                   description="Switches for each mechanism (all on by "
+                                   "default); all off gives a plain logit market.")
     relationships: RelationshipParams = Field(
         default_factory=RelationshipParams,
         title="Relationship parameters",
