@@ -183,3 +183,14 @@ def test_heavy_contact_annoys_and_moderate_contact_informs(market):
         _, reached = run(market, seed, steps=3, before=contacts(0.5, awareness=0.2))
         aware = [df[df.firm == "Alpha"].aware.iloc[-1] for df in (unknown, reached)]
         assert aware[1] > aware[0] + 200
+
+
+def test_word_of_mouth_spreads_awareness(market):
+    market["firms"][2]["awareness"] = 0.1
+    market["steps"] = 8
+    for seed in SEEDS:
+        known = []
+        for wom in (True, False):
+            _, df = run(with_switch(market, "word_of_mouth", wom), seed)
+            known.append(df[(df.firm == "Gamma") & (df.step == 8)].aware.iat[0])
+        assert known[0] > known[1] * 1.1, (seed, known)
