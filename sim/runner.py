@@ -17,6 +17,8 @@ import datetime as _dt
 import logging
 import multiprocessing
 import socket
+import sys
+import types
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -123,8 +125,7 @@ def run_scenario(
                     progress(done, total)
             parts.append(run_replicate(spec, seq, r, steps, tick))
     else:
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, replicates), mp_context=ctx) as pool:
+        with process_pool(min(workers, replicates)) as pool:
             jobs = [(spec, seq, r, steps) for r, seq in enumerate(seqs)]
             for i, part in enumerate(pool.map(_run_one, jobs)):
                 parts.append(part)
@@ -143,6 +144,34 @@ def run_scenario(
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     return RunResult(firms, segments, spec, provenance)
+
+
+@contextlib.contextmanager
+def process_pool(workers: int):
+    """A spawn-context process pool for simulation work, safe to open from any caller.
+
+    Spawned workers re-run the parent's ``__main__`` *script* before they start. Our worker
+    functions live in importable modules, so that re-run is never needed — and it is harmful
+    when the main script is a Streamlit page (AppTest and ``streamlit run`` make the page
+    ``__main__``): every worker would execute the page. While the pool lives, a script
+    ``__main__`` is replaced by an empty module; a ``-m`` main (with ``__spec__``) is left alone.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    with _main_script_hidden(), ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield pool
+
+
+@contextlib.contextmanager
+def _main_script_hidden():
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None or not getattr(main, "__file__", None):
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 BACKENDS = ("local", "dask")

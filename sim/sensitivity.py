@@ -21,10 +21,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import multiprocessing
 import re
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -306,8 +304,9 @@ def _map(run, specs, workers: int, backend: str | None, address: str | None):
     if workers <= 1 or len(specs) < 2:
         yield from map(run, specs)
         return
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    from sim.runner import process_pool
+
+    with process_pool(workers) as pool:
         yield from pool.map(run, specs)
 
 

@@ -29,7 +29,6 @@ import dataclasses
 import hashlib
 import itertools
 import json
-import multiprocessing
 import os
 import re
 import uuid
@@ -232,10 +231,11 @@ def _execute_local(jobs, finished, workers: int) -> None:
         for task, args in jobs:
             finished(task, run_task(*args))
         return
-    ctx = multiprocessing.get_context("spawn")
+    from sim.runner import process_pool
+
     window = 2 * workers  # bounded: pending arguments and results never pile up
     queue = iter(jobs)
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with process_pool(workers) as pool:
         running: dict[cf.Future, Task] = {}
         for task, args in itertools.islice(queue, window):
             running[pool.submit(run_task, *args)] = task
