@@ -9,31 +9,52 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
+from dashboard import scenarios
 from dashboard.pages import classroom_common as common
 from sim.classroom import AccessDenied, ClassroomError, GameSettings
 from sim.classroom.settings import DECISION_FIELDS
-from sim.scenario import ScenarioError, load_scenario
-from sim.scenario.loader import shipped_scenarios_dir
+from sim.scenario import ScenarioError, load_scenario, validate_scenario
 
 st.title("Classroom — teacher")
 room = common.room()
 
 
+def choose_scenario():
+    """A shipped scenario or an uploaded YAML file (never an arbitrary path on the server)."""
+    files = scenarios.shipped()
+    source = st.radio("Scenario", ["Shipped scenario", "Upload a YAML file"], horizontal=True,
+                      key="cr_source")
+    if source == "Shipped scenario":
+        default = list(files).index("classroom_starter") if "classroom_starter" in files else 0
+        name = st.selectbox("Shipped scenario", list(files), index=default, key="cr_shipped",
+                            format_func=lambda s: scenarios.shipped_title(files[s]))
+        return load_scenario(files[name]) if name else None
+    upload = st.file_uploader("Scenario file (YAML)", type=["yaml", "yml"], key="cr_upload")
+    if upload is None:
+        return None
+    scenario, problems = scenarios.parse_text(upload.getvalue().decode("utf-8", "replace"),
+                                              upload.name)
+    for problem in problems:
+        st.error(scenarios.problem_text(problem))
+    return scenario
+
+
 def create_form() -> None:
-    """Create a game from a shipped scenario or a scenario file on this server."""
-    shipped = sorted(p.stem for p in shipped_scenarios_dir().glob("*.yaml"))
+    """Create a game: scenario, teams, rounds, open decisions and scorecard weights."""
+    scenario = choose_scenario()
+    if scenario is None:
+        return
+    firms = [f.name for f in scenario.firms]
+    st.caption(f"{scenario.name}: firms {', '.join(firms)}. The first firms are run by teams, "
+               "the others stay computer rivals with the scenario's strategies.")
     with st.form("cr_create"):
-        source = st.text_input("Scenario (shipped name or file path on the server)",
-                               value=shipped[0] if shipped else "", key="cr_scenario",
-                               help="Shipped: " + ", ".join(shipped))
         c = st.columns(4)
-        teams = c[0].number_input("Teams", 0, 64, 2, key="cr_teams",
-                                  help="The first firms are run by teams; 0 = a demo "
-                                       "against computer rivals only.")
+        teams = c[0].number_input("Teams", 0, len(firms), min(2, len(firms)), key="cr_teams",
+                                  help="0 = a demo against computer rivals only.")
         rounds = c[1].number_input("Rounds", 1, 60, 6, key="cr_rounds")
         periods = c[2].number_input("Periods per round", 1, 52, 4, key="cr_periods")
-        customers = c[3].number_input("Customers (0 = the scenario's)", 0, 1_000_000, 0,
-                                      step=500, key="cr_customers")
+        customers = c[3].number_input("Customers", 100, 1_000_000,
+                                      scenario.market.customers, step=500, key="cr_customers")
         cash = st.number_input("Starting cash per team (0 = the scenario's)", 0.0, 1e9, 0.0,
                                step=1000.0, key="cr_cash")
         opened = st.multiselect("Open decisions", list(DECISION_FIELDS),
@@ -46,13 +67,13 @@ def create_form() -> None:
     if not submitted:
         return
     try:
-        overrides = [f"market.customers={int(customers)}"] if customers else []
-        scenario = load_scenario(source.strip(), overrides=overrides)
+        data = scenario.model_dump(mode="json")
+        data["market"]["customers"] = int(customers)
         settings = GameSettings(
             teams=int(teams), rounds=int(rounds), periods_per_round=int(periods),
             starting_cash=float(cash) if cash else None, open_decisions=opened, scoring=weights,
         )
-        created = room.create(scenario, settings)
+        created = room.create(validate_scenario(data), settings)
     except ScenarioError as exc:
         st.error(f"Invalid scenario:\n\n{exc}")
         return

@@ -71,8 +71,13 @@ def test_two_teams_and_a_teacher_in_real_browsers(server, scenario_file):
         teacher = browser.new_context().new_page()
         teacher.set_default_timeout(TIMEOUT)
         teacher.goto(url)
+        # Let the first run finish importing the simulator before navigating (a click during
+        # the first import would stop that run half-way through its imports).
+        expect(_field(teacher, "Game code")).to_be_visible(timeout=TIMEOUT)
         teacher.get_by_role("link", name="Teacher").click()
-        _field(teacher, "Scenario (shipped name or file path on the server)").fill(str(scenario_file))
+        teacher.get_by_text("Upload a YAML file").click()
+        teacher.locator("input[type=file]").set_input_files(str(scenario_file))
+        expect(teacher.get_by_text("firms Alpha, Beta, Gamma, Delta")).to_be_visible()
         _field(teacher, "Periods per round").fill("2")
         _field(teacher, "Rounds").fill("3")
         teacher.get_by_role("button", name="Create game").click()

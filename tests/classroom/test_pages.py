@@ -59,7 +59,16 @@ def test_team_page_after_joining_shows_the_form_and_own_report_only(game):
 def test_teacher_page_create_form_and_game_view(game):
     room, created = game
     at = AppTest.from_file(TEACHER, default_timeout=60).run()
-    assert any(b.label == "Create game" for b in at.button)
+    assert any(b.label == "Create game" for b in at.button)  # a shipped scenario by default
+    assert "classroom_starter" in at.selectbox(key="cr_shipped").value
+    at.number_input(key="cr_customers").set_value(500)
+    at.number_input(key="cr_periods").set_value(1)
+    at.button(key="FormSubmitter:cr_create-Create game").click().run()
+    assert not at.exception
+    assert "Secrets to hand out" in str([e.label for e in at.expander])
+    made = at.session_state["cr_created"]
+    info = room.info(made["game"])
+    assert info.scenario.market.customers == 500 and info.periods == 1
     at = AppTest.from_file(TEACHER, default_timeout=60)
     at.session_state["cr_teacher"] = (created["game"], created["teacher_secret"])
     at.run()
