@@ -133,3 +133,20 @@ def test_decision_json_round_trips_through_the_store(room):
                 "research": [{"kind": "competitor_benchmark", "sample": 20}]}
     stored = room.submit(created["game"], created["teams"][0]["secret"], json.dumps(decision))
     assert stored["decision"] == decision
+
+
+def test_records_are_append_only(room):
+    import sqlite3
+
+    room, created = room
+    room.submit(created["game"], created["teams"][0]["secret"], {"price": 9.0})
+    room.close_round(created["game"], created["teacher_secret"])
+    con = sqlite3.connect(room.store.path)
+    try:
+        for sql in ("UPDATE decisions SET decision_json='{}'", "DELETE FROM decisions",
+                    "DELETE FROM rounds", "UPDATE teams SET secret_hash='x'",
+                    "INSERT INTO rounds SELECT * FROM rounds"):
+            with pytest.raises(sqlite3.DatabaseError):
+                con.execute(sql)
+    finally:
+        con.close()
