@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
 
 from sim import MarketModel, load_scenario, run_scenario
 
@@ -54,6 +55,8 @@ def run_shipped(name: str, *overrides: str):
     """(firms, segments) of a shipped scenario's ``tiny`` preset, cached for the session.
 
     The cache lives here so that the lesson tests share it however they are imported.
+    ``LESSON_SEED=N`` reruns them with another seed, as for the rest of the library.
     """
-    result = run_scenario(load_scenario(name, preset="tiny", overrides=list(overrides)))
+    reseed = [f"seed={os.environ['LESSON_SEED']}"] if os.environ.get("LESSON_SEED") else []
+    result = run_scenario(load_scenario(name, preset="tiny", overrides=[*overrides, *reseed]))
     return result.firms, result.segments
