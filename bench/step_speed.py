@@ -111,9 +111,9 @@ def compare(n: int, repeats: int, naive_steps: int, fast_steps: int) -> dict[str
 class CountingGenerator:
     """Wraps a ``numpy.random.Generator`` and counts the variates each method draws."""
 
-    def __init__(self, rng):
+    def __init__(self, rng, counts: dict[str, int] | None = None):
         self._rng = rng
-        self.counts: dict[str, int] = {}
+        self.counts: dict[str, int] = {} if counts is None else counts
 
     def __getattr__(self, name):
         attr = getattr(self._rng, name)
@@ -132,11 +132,13 @@ def draws_per_step(n: int) -> dict[str, float]:
     """Random variates per customer in one full step, by generator method (counted)."""
     model = MarketModel(scenario(n, True), seed=1)
     model.step()
-    counter = CountingGenerator(model.rng)
-    model.rng = counter
+    counts: dict[str, int] = {}
+    for name, value in list(vars(model).items()):  # the model's generator and any it spawned
+        if isinstance(value, np.random.Generator):
+            setattr(model, name, CountingGenerator(value, counts))
     for _ in range(3):
         model.step()
-    return {k: v / 3 / n for k, v in counter.counts.items()}
+    return {k: v / 3 / n for k, v in counts.items()}
 
 
 def cost_per_draw(method: str, size: int = 2_000_000) -> float:
