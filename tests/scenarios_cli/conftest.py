@@ -38,3 +38,12 @@ def cvm(capsys):
 def _fixed_memory_limit(monkeypatch):
     """Messages that quote the memory limit must not depend on the machine running the tests."""
     monkeypatch.setenv("VALUE_MATRIX_MEMORY_LIMIT", str(8 * 2**30))
+
+
+@pytest.fixture(autouse=True)
+def _only_shipped_strategies(monkeypatch):
+    """Exact messages list the known strategies: hide policies other test modules registered."""
+    from agents.strategies import base
+
+    shipped = {k: v for k, v in base._REGISTRY.items() if v.__module__.startswith("agents.")}
+    monkeypatch.setattr(base, "_REGISTRY", shipped)
