@@ -231,3 +231,20 @@ def test_an_interrupted_run_writes_nothing(cvm, tmp_path, monkeypatch):
     assert result.code == 130
     assert "nothing was written" in result.err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_editors_accept_every_shipped_scenario_and_flag_a_typo(cvm, tmp_path):
+    """What a YAML language server sees with `cvm schema --out`: no false alarms, real typos."""
+    import yaml
+
+    from sim.scenario import shipped_scenarios_dir
+
+    jsonschema = pytest.importorskip("jsonschema")
+    out = tmp_path / "scenario.schema.json"
+    assert cvm("schema", "--out", out).code == 0
+    validator = jsonschema.Draft202012Validator(json.loads(out.read_text()))
+    for path in sorted(shipped_scenarios_dir().glob("*.yaml")):
+        errors = [e.message for e in validator.iter_errors(yaml.safe_load(path.read_text()))]
+        assert errors == [], (path.name, errors)
+    typo = yaml.safe_load((HERE / "invalid" / "unknown_firm_key_missing_price.yaml").read_text())
+    assert any("prise" in e.message for e in validator.iter_errors(typo))
