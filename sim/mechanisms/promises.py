@@ -14,10 +14,11 @@ they expect from the firm (1 = no distortion; stored only once some firm promise
 Each step a customer who knows the firm hears its promise with probability ``reach`` (raised by
 the firm's advertising stock); customers who learned of the firm since the last step (through
 advertising, word of mouth or contacts) always hear it. Prospects believe it
-(``credibility``), customers who have bought from the firm much less
-(``experienced_credibility``). An over-promiser thus draws customers in, then disappoints them:
-below the raised bar they are dissatisfied, complain, talk, lose trust and — misled — discount
-the firm from then on (``betrayal``). A modest promise that is beaten delights. An honest promise (ratio 1) changes nothing.
+(``credibility``), customers who have bought from the firm less (``experienced_credibility``:
+the promise still sets the standard they hold the firm to), and a customer the firm has misled
+not at all. An over-promiser thus draws customers in, then disappoints them: below the raised
+bar they are dissatisfied, complain, talk, lose trust and — misled — discount the firm from then
+on (``betrayal``). A modest promise that is beaten delights. An honest promise (ratio 1) changes nothing.
 
 Every step, whatever the switch, the firms table gets the SERVQUAL view of each firm's buyers:
 ``expected_quality`` (mean e × base PUV of the offer bought), ``perceived_quality`` (mean
@@ -102,6 +103,7 @@ def setup(model) -> None:
     pop = model.population
     pop.promise_expectation = None  # (N, F) float32 expectation ratio, allocated on first use
     pop.promise_shift = None        # (N, F) float32 part of value_shift that promises hold
+    pop.promise_misled = None       # (N, F) bool: the firm broke a promise to this customer
     model.promise_seen = None       # awareness of promising firms at the last communication
     model.promise_zone = None
     model.quality_stats = None
@@ -123,6 +125,7 @@ def communicate(model) -> None:
     if pop.promise_expectation is None:
         pop.promise_expectation = np.ones((pop.n, model.n_firms), dtype=np.float32)
         pop.promise_shift = np.zeros((pop.n, model.n_firms), dtype=np.float32)
+        pop.promise_misled = np.zeros((pop.n, model.n_firms), dtype=bool)
         model.promise_seen = pop.aware.copy()
     p = model.spec.service_ideas.promises
     dims = model.dimensions
@@ -139,6 +142,7 @@ def communicate(model) -> None:
         heard = aware & ((rng.random(pop.n) < reach) | newly)
         experienced = np.isfinite(pop.satisfaction[:, f])
         cred = np.where(experienced, p.experienced_credibility, p.credibility)
+        cred = np.where(pop.promise_misled[:, f], 0.0, cred)  # fooled once, never again
         e = pop.promise_expectation[:, f]
         e[heard] = hear(e[heard], target[heard], cred[heard])
     model.promise_seen = pop.aware.copy()
@@ -176,6 +180,8 @@ def settle(model) -> None:
         p = model.spec.service_ideas.promises
         pop.promise_expectation[who, firm] = after_purchase(e, exp.z < 0, p.correction,
                                                             p.betrayal)
+        broken = (exp.z < 0) & (e > 1.0)
+        pop.promise_misled[who[broken], firm[broken]] = True
     expected = kernels.mean_by_firm(firm, e * base, nf)
     perceived = kernels.mean_by_firm(firm, exp.performance, nf)
     model.quality_stats = (expected, perceived)

@@ -232,12 +232,13 @@ class PromiseParams(_Section):
         "never bought from the firm toward the promised level.",
     )
     experienced_credibility: float = Field(
-        0.0,
+        0.3,
         title="Credibility to customers",
         ge=0,
         le=1,
-        description="The same for a customer who has bought from the firm: own experience "
-        "outweighs advertising.",
+        description="The same for a customer who has bought from the firm (own experience "
+        "weighs more than advertising, but the promise still sets the standard the firm is held "
+        "to). A customer the firm has misled believes none of its promises.",
     )
     correction: float = Field(
         0.2,
@@ -253,8 +254,9 @@ class PromiseParams(_Section):
         ge=0,
         le=1,
         description="A buyer who was promised more than the offer delivers and was dissatisfied "
-        "stops believing the firm: their expectation ratio drops to 1 − betrayal × (ratio − 1), "
-        "below what the offer is worth, until a later satisfying purchase corrects it.",
+        "feels misled: their expectation ratio drops to 1 − betrayal × (ratio − 1), below what "
+        "the offer is worth, until satisfying purchases correct it, and they never believe the "
+        "firm's promises again.",
     )
     draw: float = Field(
         1.0,
