@@ -523,8 +523,21 @@ def _model_at(model: Any, loc: Loc) -> Any:
                 model = arg
                 break
         else:
-            return None
+            # a free-form mapping checked by a section model elsewhere (an event's
+            # ``set: {programmes: …}`` is validated as ``Programmes``): find it by name
+            model = _sections_by_name().get(str(part).replace("_", ""))
+            if model is None:
+                return None
     return model
+
+
+def _sections_by_name() -> dict[str, Any]:
+    from pydantic import BaseModel
+
+    from sim.scenario import schema
+
+    return {name.lower(): cls for name, cls in vars(schema).items()
+            if isinstance(cls, type) and issubclass(cls, BaseModel)}
 
 
 def _nearest_mark(marks: dict, loc: Loc) -> tuple[int, int] | None:
