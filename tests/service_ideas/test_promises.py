@@ -125,3 +125,13 @@ def test_an_event_can_start_a_promise_mid_run():
     assert (firm(df).share.loc[1:3] == firm(plain).share.loc[1:3]).all()  # nothing before
     # after: only customers who never bought from the firm believe it, still a visible draw
     assert firm(df).share.loc[4:5].mean() > firm(plain).share.loc[4:5].mean() + 0.01
+
+
+def test_a_misled_customer_never_believes_the_firm_again():
+    model, _, _ = run(with_programme(twin_market(steps=15), "promise", {"ratio": 1.4}), 1)
+    pop = model.population
+    misled = pop.promise_misled[:, 0]
+    assert misled.mean() > 0.2  # many were promised more than they got
+    # betrayal put them below 1; hearing the promise again never lifts them above it
+    assert (pop.promise_expectation[misled, 0] <= 1.0 + 1e-6).all()
+    assert not pop.promise_misled[:, 1].any()  # the honest twin misleads nobody
