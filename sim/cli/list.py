@@ -10,7 +10,7 @@ from sim.scenario import ScenarioError, load_scenario, shipped_scenarios_dir
 def add_parser(sub) -> None:
     """Register the verb."""
     p = sub.add_parser("list", help="list the shipped scenarios")
-    p.add_argument("--lessons", action="store_true", help="also print each scenario's lesson")
+    p.add_argument("--lessons", action="store_true", help="also print each scenario's lesson and presets")
     p.set_defaults(func=run)
 
 
@@ -29,4 +29,6 @@ def run(args) -> int:
         if args.lessons and scenario.lesson:
             print(textwrap.fill(" ".join(scenario.lesson.split()), width=96,
                                 initial_indent=" " * 4 + "lesson: ", subsequent_indent=" " * 4))
+        if args.lessons and scenario.presets:
+            print(f"    presets: {', '.join(scenario.presets)}")
     return 0
