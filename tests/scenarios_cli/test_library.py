@@ -67,6 +67,11 @@ def test_baseline__net_value_not_price_or_value_alone():
     assert last.idxmin() == "Delta"  # higher price than average for below-average value
     assert last["Delta"] < share.loc[1, "Delta"]
     assert last["Gamma"] > last["Alpha"]  # the expensive firm that delivers value beats the cheap one that does not
+    firms = run("baseline")
+    final = firms[firms["step"] == firms["step"].max()].groupby("firm")["clock_position"]
+    positions = final.agg(lambda s: s.mode()[0])
+    assert positions["Beta"] == "hybrid"
+    assert positions["Delta"] in FAILURE_POSITIONS
 
 
 def test_price_war__prices_fall_profits_collapse_bystander_keeps_margin():
