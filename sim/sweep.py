@@ -160,7 +160,8 @@ def run_sweep(
         out: output folder; ``parts/`` (one file per finished task) and ``sweep.csv`` go here.
         replicates: replicates per combination.
         seed: master seed (default the scenario's).
-        steps: periods per run (default the scenario's).
+        steps: periods per run (default each combination's ``steps``, so ``steps`` can be
+            swept too).
         overrides: ``PATH=VALUE`` applied to the base scenario before the swept values.
         preset: a named preset of the scenario file, applied first.
         backend: ``"local"`` (``workers`` processes; 1 = in this process) or ``"dask"``.
@@ -183,7 +184,7 @@ def run_sweep(
     source = _source(scenario)
     base = load_scenario(source, overrides=list(overrides), preset=preset)
     seed = base.seed if seed is None else int(seed)
-    steps = base.steps if steps is None else int(steps)
+    steps = None if steps is None else int(steps)  # None: each combination's own (sweepable)
     indices = _grid_indices(parsed)
     combos = grid(parsed)
     if not isinstance(source, dict):  # read the file once, not once per combination
@@ -209,7 +210,7 @@ def run_sweep(
         skipped = len(tasks) - len(todo)
         counter = _Counter(progress, len(tasks), skipped)
         jobs = [(t, (specs[t.combination], task_seed(seed, t.values, t.replicate), t.replicate,
-                     steps)) for t in todo]
+                     specs[t.combination].steps if steps is None else steps)) for t in todo]
 
         def finished(task: Task, table: pd.DataFrame) -> None:
             store.write(task, _with_values(table, task, parsed))

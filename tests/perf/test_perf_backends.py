@@ -71,6 +71,12 @@ def test_sweep_seeds_differ_between_combinations_and_replicates(small, tmp_path)
     assert len(runs) == 4 and len(set(runs.values())) == 4
 
 
+def test_steps_can_be_swept(small, tmp_path):
+    r = run_sweep(small, ["steps=2,4"], tmp_path / "steps", seed=1)
+    t = pd.read_csv(r.csv)
+    assert t.groupby("combination")["step"].max().tolist() == [2, 4]
+
+
 def test_resume_skips_finished_work(small, tmp_path):
     out = tmp_path / "resume"
     first = run_sweep(small, PARAMS, out, replicates=1, seed=2)
