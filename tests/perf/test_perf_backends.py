@@ -111,6 +111,19 @@ def test_bad_param_refused(text):
         parse_param(text)
 
 
+def test_cli_sweep_writes_the_table_and_resumes(small, tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(small))
+    args = ["sweep", str(path), "--param", "firms.0.price=9,10", "--replicates", "2",
+            "--out", str(tmp_path / "out")]
+    assert main(args) == 0
+    assert "4 run, 0 already done" in capsys.readouterr().out
+    table = pd.read_csv(tmp_path / "out" / "sweep.csv")
+    assert len(table) == 2 * 2 * len(small["firms"])
+    assert main(args) == 0
+    assert "0 run, 4 already done" in capsys.readouterr().out
+
+
 def test_cli_bad_input_exit_2_and_writes_nothing(small, tmp_path, capsys):
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(small))
