@@ -120,14 +120,16 @@ def test_two_teams_and_a_teacher_in_real_browsers(server, scenario_file):
             expect(page.get_by_text("round 2 of 3 is open")).to_be_visible(timeout=TIMEOUT)
             page.get_by_role("tab", name="Market report").click()
             expect(page.get_by_text("Market report — round 1")).to_be_visible(timeout=TIMEOUT)
+            for price in ("9.40", "8.60"):  # both prices are public
+                expect(page.get_by_role("cell", name=price, exact=True)).to_be_visible()
             market = page.inner_text("body")
-            assert "9.40" in market and "8.60" in market  # both prices are public
             page.get_by_role("tab", name="Our report").click()
             expect(page.get_by_text(f"Private report of {name} — round 1")).to_be_visible(
                 timeout=TIMEOUT)
-            own = page.inner_text("body")
             mine, theirs = private[name]["pnl"], private[other]["pnl"]
-            assert f"{mine['revenue']:,.0f}" in own
+            expect(page.get_by_role("cell", name=f"{mine['revenue']:,.0f}", exact=True)
+                   ).to_be_visible()
+            own = page.inner_text("body")
             everything = market + own + page.content()  # hidden tabs included
             for figure in ("revenue", "variable_cost", "profit_after_research"):
                 assert f"{theirs[figure]:,.0f}" not in everything, (name, figure)
