@@ -248,3 +248,25 @@ def test_editors_accept_every_shipped_scenario_and_flag_a_typo(cvm, tmp_path):
         assert errors == [], (path.name, errors)
     typo = yaml.safe_load((HERE / "invalid" / "unknown_firm_key_missing_price.yaml").read_text())
     assert any("prise" in e.message for e in validator.iter_errors(typo))
+
+
+def test_the_memory_estimate_stays_above_a_measured_run(tmp_path):
+    """Run 100,000 customers in a fresh process and compare its peak memory with the estimate."""
+    import subprocess
+    import sys
+
+    code = (
+        "import resource, json\n"
+        "from sim import load_scenario, run_scenario\n"
+        "from sim.scenario.budget import estimate_bytes\n"
+        "s = load_scenario('failure_positions', overrides=['market.customers=100000', 'steps=2',"
+        " 'replicates=1'])\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024\n"
+        "run_scenario(s)\n"
+        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024\n"
+        "print(json.dumps({'added': after - before, 'estimate': estimate_bytes(s)}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=True)
+    numbers = json.loads(done.stdout.strip().splitlines()[-1])
+    assert numbers["estimate"] > 1.2 * numbers["added"], numbers
