@@ -57,6 +57,7 @@ def write_run(result, out_dir: str | Path, force: bool = False) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        tmp.chmod(_default_dir_mode())  # mkdtemp makes 0700; results are meant to be shared
         result.firms.to_csv(tmp / "firms.csv", index=False)
         result.firms.to_parquet(tmp / "firms.parquet", index=False)
         result.segments.to_csv(tmp / "segments.csv", index=False)
@@ -67,6 +68,12 @@ def write_run(result, out_dir: str | Path, force: bool = False) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def _default_dir_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o777 & ~umask
 
 
 def _replace_dir(tmp: Path, out: Path) -> None:

@@ -62,3 +62,16 @@ def test_shipped_baseline_runs(tmp_path):
     out = tmp_path / "b"
     assert main(["run", "baseline", "--out", str(out), "--steps", "3", "--quiet"]) == 0
     assert (out / "firms.csv").exists()
+
+
+def test_results_folder_has_the_usual_permissions(tmp_path, tiny):
+    import os
+    import stat
+
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(tiny))
+    out = tmp_path / "perm"
+    assert main(["run", str(path), "--out", str(out), "--steps", "2", "--quiet"]) == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o777 & ~umask
