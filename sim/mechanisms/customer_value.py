@@ -96,7 +96,12 @@ def columns(model) -> dict[str, np.ndarray]:
     at_risk = stats["at_risk"]
     with np.errstate(invalid="ignore", divide="ignore"):
         retention = np.where(at_risk > 0, stats["retained"] / np.maximum(at_risk, 1), np.nan)
-    has, sup, cell = supplier_cells(model)
-    wallet = kernels.mean_by_firm(sup, get(pop.wallet, cell).astype(np.float64), nf)
-    clv = kernels.mean_by_firm(sup, lifetime_values(model)[has], nf)
+    _, sup, cell = supplier_cells(model)
+    held = get(pop.wallet, cell)
+    wallet = kernels.mean_by_firm(sup, held.astype(np.float64), nf)
+    # lifetime_values(model)[has], without building and re-reading the (N,) array
+    r = np.nan_to_num(model.retention_estimate, nan=0.0)
+    clv = kernels.mean_by_firm(sup, lifetime_value(
+        margins(model)[sup], held, r[sup], model.spec.relationships.customer_value.discount_rate
+    ), nf)
     return {"retention": retention, "share_of_wallet": wallet, "clv": clv}

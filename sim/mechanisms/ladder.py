@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import kernels
 from sim.mechanisms.relationships import cells, get, put, supplier_cells
 
 PROSPECT, CUSTOMER, CLIENT, SUPPORTER, ADVOCATE, PARTNER = range(6)
@@ -98,7 +99,7 @@ def rung_counts(model) -> dict[str, np.ndarray]:
     key = sup.astype(np.int64) * 6 + get(pop.rung, cell)
     counts = np.bincount(key, minlength=6 * nf).reshape(nf, 6)
     aware_customers = np.bincount(sup[get(pop.aware, cell)], minlength=nf)
-    out["ladder_prospect"] = pop.aware.sum(axis=0) - aware_customers
+    out["ladder_prospect"] = kernels.column_count(pop.aware) - aware_customers
     for r in range(CUSTOMER, PARTNER + 1):
         out[f"ladder_{RUNGS[r]}"] = counts[:, r]
     return out
