@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import Field
 
 from agents.strategies.base import Action, PolicyParams, register
+from sim import kernels
 
 
 @register("best_response")
@@ -100,7 +101,9 @@ class Demand:
     def expected_units(self, price: float, levels: np.ndarray, nonmonetary_cost: float) -> float:
         """Expected customers choosing the firm next step with this offer."""
         pop = self.model.population
-        puv = pop.weights @ levels + pop.value_shift[:, self.index]
+        # the model's own PUV kernel: same summation order as the market, on every machine
+        puv = kernels.perceived_use_value(pop.weights, levels[None, :])[:, 0]
+        puv = puv + pop.value_shift[:, self.index]
         pp = price / pop.reference_price + nonmonetary_cost
         u = self.rationality * (puv - pop.price_sensitivity * pp + self.adjust)
         with np.errstate(over="ignore"):

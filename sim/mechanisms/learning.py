@@ -19,13 +19,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import kernels
 from sim.mechanisms.relationships import firm_values, get, put
 
 
 # -- kernels -------------------------------------------------------------------------------
 def customer_sacrifice(weights: np.ndarray, sacrifice: float) -> np.ndarray:
     """(N,) value lost to a standard offer: ``sacrifice`` × the customer's total weight."""
-    return sacrifice * (weights @ np.ones(weights.shape[1]))  # a row sum, much faster in numpy
+    # The row sum in dimension order (the PUV kernel with unit levels), not ``weights @ ones``:
+    # BLAS picks its summation order by CPU, so a mixed cluster could disagree in the last bits.
+    total_weight = kernels.perceived_use_value(weights, np.ones((1, weights.shape[1])))[:, 0]
+    return sacrifice * total_weight
 
 
 def learn(knowledge: np.ndarray, rate: np.ndarray) -> np.ndarray:
