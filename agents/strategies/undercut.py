@@ -3,8 +3,9 @@
 Each step the firm prices ``cut`` below the cheapest rival whose value (mean attribute level) is
 within ``comparable`` of its own — but never below ``unit cost × (1 + floor_margin)``. When it is
 already the cheapest it holds, unless the rival is far above (more than two cuts), in which case it
-raises its price to just under the rival's. Two undercutters therefore walk prices down to the
-floor, where both hold (Bertrand: price toward unit cost, not below it).
+raises its price to just under the rival's. A tie is not a lead, so identical undercutters at the
+same price both cut. Two undercutters therefore walk prices down to the floor, where both hold
+(Bertrand: price toward unit cost, not below it).
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ class Undercut:
             return None
         cheapest = float(np.min(view.prices[close]))
         floor = firm.unit_cost() * (1 + self.floor_margin)
-        if cheapest >= firm.price and cheapest <= firm.price * (1 + 2 * self.cut):
-            target = firm.price  # already cheapest, and close: hold
+        if firm.price < cheapest <= firm.price * (1 + 2 * self.cut):
+            target = firm.price  # strictly cheapest, and close: hold (a tie is no lead: cut)
         else:
             target = cheapest * (1 - self.cut)
         return Action(price=max(target, floor))

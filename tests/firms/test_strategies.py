@@ -29,6 +29,19 @@ def test_price_war_drives_prices_to_unit_cost_not_below(duopoly):
     assert np.allclose(prices.iloc[-5:].to_numpy(), prices.iloc[-1].to_numpy())
 
 
+def test_identical_undercutters_at_the_same_price_still_start_a_price_war(duopoly):
+    # Bertrand's textbook case: a tie is no lead, so both cut (they used to hold forever)
+    duopoly["steps"] = 40
+    duopoly["firms"] = [
+        offer("A", 10.0, 0.5, strategy={"type": "undercut", "cut": 0.05}),
+        offer("B", 10.0, 0.5, strategy={"type": "undercut", "cut": 0.05}),
+    ]
+    model, df = run(duopoly)
+    prices, unit_cost = series(df, "price"), series(df, "unit_cost").iloc[0, 0]
+    assert (prices.iloc[-1] - unit_cost).max() < 0.1 * (10.0 - unit_cost)
+    assert (prices.to_numpy() >= unit_cost - 1e-9).all()
+
+
 def test_undercut_alone_above_cost_holds_the_floor(duopoly):
     # the rival prices below our floor: we stay at the floor instead of following it down
     duopoly["firms"] = [
