@@ -34,10 +34,18 @@ def enabled() -> bool:
     return AVAILABLE and ENABLED
 
 
-def _jit(fn):
+def jit(fn):
+    """Compile ``fn`` with numba (cached on disk), or return it unchanged without numba.
+
+    Mechanism modules use it for their fused per-customer loops; each such loop has a numpy
+    twin that gives the same bits (tested in ``tests/perf``), chosen by :func:`enabled`.
+    """
     if not AVAILABLE:
         return fn
     return numba.njit(cache=True, nogil=True)(fn)
+
+
+_jit = jit
 
 
 @_jit
