@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import fast
 from sim.mechanisms.ladder import PARTNER
 from sim.mechanisms.relationships import firm_bonds, get, supplier_cells
 
@@ -52,9 +53,39 @@ def update(model) -> None:
     if not model.spec.mechanisms.switching_costs:
         return
     pop = model.population
+    p = model.spec.relationships.bonds
+    if fast.enabled():
+        _switching_cost_fused(
+            pop.supplier, firm_bonds(model), pop.rung, pop.tenure, pop.knowledge,
+            float(p.financial_weight), float(p.social_weight), float(p.structural_weight),
+            float(p.structural_tenure), np.float32(p.teaching_cost), pop.switching_cost,
+        )
+        return
     has, sup, cell = supplier_cells(model)
     pop.switching_cost[:] = 0.0
     pop.switching_cost[has] = switching_cost(
-        firm_bonds(model)[sup], get(pop.rung, cell), pop.tenure[has], get(pop.knowledge, cell),
-        model.spec.relationships.bonds,
+        firm_bonds(model)[sup], get(pop.rung, cell), pop.tenure[has], get(pop.knowledge, cell), p,
     )
+
+
+@fast.jit
+def _switching_cost_fused(supplier, bonds, rung, tenure, knowledge, financial_weight,
+                          social_weight, structural_weight, structural_tenure, teaching_cost,
+                          out):
+    """``switching_cost`` toward each customer's supplier (0 without one), in place.
+
+    Same order as the numpy kernel; the teaching term is float32 there (a Python float times
+    float32 knowledge), so ``teaching_cost`` comes in as float32 and multiplies in float32.
+    """
+    for n in range(supplier.shape[0]):
+        f = supplier[n]
+        if f < 0:
+            out[n] = 0.0
+            continue
+        depth = float(rung[n, f]) / PARTNER
+        built = float(tenure[n]) / structural_tenure
+        built = built if built < 1.0 else 1.0
+        out[n] = (financial_weight * bonds[f, 0]
+                  + social_weight * bonds[f, 1] * depth
+                  + structural_weight * bonds[f, 2] * built
+                  + teaching_cost * knowledge[n, f])

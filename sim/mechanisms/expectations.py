@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import kernels
+from sim import fast, kernels
 from sim.mechanisms import perception
 
 MIN_ZONE = 1e-3  # desired stays at least this much above adequate (relative)
@@ -84,6 +84,13 @@ def update(model) -> None:
         return
     pop, exp = model.population, model.experience
     p = model.spec.relationships.expectations
+    if fast.enabled():
+        _adapt_fused(pop.adequate, pop.desired, pop.zone_width, exp.who, exp.performance,
+                     exp.best, np.float32(1.0 - p.adequate_ratio),
+                     np.float32(p.desired_ratio - 1.0), float(p.adaptation),
+                     float(p.best_offer_pull), 1.0 + p.drift)
+        perception.adapt_reference_price(model)
+        return
     perf = np.zeros(pop.n)
     bought = np.zeros(pop.n, dtype=bool)
     perf[exp.who] = exp.performance
@@ -95,3 +102,45 @@ def update(model) -> None:
     pop.adequate[:] = np.maximum(adequate, 0.0)
     pop.desired[:] = np.maximum(desired, pop.adequate * (1 + MIN_ZONE) + 1e-9)
     perception.adapt_reference_price(model)
+
+
+# -- compiled twin (same arithmetic, same precision, same order; see ``sim.fast``) -----------
+@fast.jit
+def _adapt_level(level, ratio, performance, bought, best, adaptation, pull, growth):
+    """``adapt_levels`` for one customer: float32 level and ratio, float64 arithmetic."""
+    own = adaptation * (np.float64(ratio) * performance - level) if bought else 0.0
+    new = level + own
+    gap = np.float64(ratio) * best - new
+    new = new + pull * (0.0 if 0.0 >= gap else gap)  # np.maximum(0.0, gap): NaN propagates
+    return new * growth
+
+
+@fast.jit
+def _adapt_fused(adequate, desired, zone_width, who, performance, best, adequate_gap,
+                 desired_gap, adaptation, pull, growth):
+    """``update``'s numpy lines (before the reference price) for every customer, in place.
+
+    ``zone_ratios`` in float32 (``adequate_gap`` = float32(1 − adequate_ratio) and
+    ``desired_gap`` = float32(desired_ratio − 1), as numpy casts the Python floats), both
+    levels through ``adapt_levels``, then adequate ≥ 0 and desired above it, stored as float32.
+    """
+    n_rows = adequate.shape[0]
+    perf, bought = np.zeros(n_rows), np.zeros(n_rows, dtype=np.bool_)  # as numpy's scatter
+    for i in range(who.shape[0]):
+        perf[who[i]] = performance[i]
+        bought[who[i]] = True
+    one, floor = np.float32(1.0), np.float32(0.05)
+    zone, eps = np.float32(1 + MIN_ZONE), np.float32(1e-9)
+    for n in range(n_rows):
+        low = one - adequate_gap * zone_width[n]
+        if not np.isnan(low):
+            low = low if low > floor else floor
+            low = low if low < one else one
+        high = one + desired_gap * zone_width[n]
+        a = _adapt_level(np.float64(adequate[n]), low, perf[n], bought[n], best[n], adaptation,
+                         pull, growth)
+        d = _adapt_level(np.float64(desired[n]), high, perf[n], bought[n], best[n], adaptation,
+                         pull, growth)
+        adequate[n] = a if (a >= 0.0 or np.isnan(a)) else 0.0
+        bound = np.float64(adequate[n] * zone + eps)
+        desired[n] = d if (d >= bound or np.isnan(d)) else bound

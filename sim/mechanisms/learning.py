@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import kernels
+from sim import fast, kernels
 from sim.mechanisms.relationships import firm_values, get, put
 
 
@@ -46,8 +46,32 @@ def update(model) -> None:
     pop, exp = model.population, model.experience
     p = model.spec.relationships.learning
     rate = firm_values(model, "learning_rate", p.default_rate)
+    if fast.enabled():
+        _learn_fused(pop.knowledge, pop.value_shift, pop.weights, exp.who, exp.firm,
+                     np.clip(rate, 0.0, 1.0), float(p.customer_sacrifice))
+        return
     old = get(pop.knowledge, exp.cell).astype(np.float64)
     new = learn(old, rate[exp.firm])
     put(pop.knowledge, exp.cell, new)
     sacrifice = customer_sacrifice(pop.weights[exp.who], p.customer_sacrifice)
     put(pop.value_shift, exp.cell, get(pop.value_shift, exp.cell) + sacrifice * (new - old))
+
+
+@fast.jit
+def _learn_fused(knowledge, value_shift, weights, who, firm, rate, sacrifice):
+    """``update``'s numpy lines for each buyer in one pass, in place.
+
+    ``learn`` in float64 from the stored float32 knowledge (stored back as float32), and the
+    value shift grows by ``customer_sacrifice`` (the weights summed in dimension order) × the
+    float64 knowledge gained. ``rate`` is already clipped to [0, 1].
+    """
+    n_dims = weights.shape[1]
+    for i in range(who.shape[0]):
+        n, f = who[i], firm[i]
+        old = np.float64(knowledge[n, f])
+        new = old + rate[f] * (1.0 - old)
+        knowledge[n, f] = np.float32(new)
+        total_weight = weights[n, 0] if n_dims > 0 else 0.0
+        for d in range(1, n_dims):
+            total_weight += weights[n, d]
+        value_shift[n, f] = value_shift[n, f] + sacrifice * total_weight * (new - old)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import fast
 from sim.mechanisms.ladder import PARTNER
 from sim.mechanisms.relationships import get, put, supplier_cells
 
@@ -53,11 +54,76 @@ def loyalty_bonus(trust, rung, satisfaction, params) -> np.ndarray:
             + params.satisfaction_bonus * top**params.satisfaction_convexity)
 
 
+# -- compiled twins of the kernels (same arithmetic, same order; see ``sim.fast``) -----------
+@fast.jit
+def _update_trust_fused(trust, who, firm, z, recovered, gain, loss, delight_boost):
+    """``update_trust`` on each buyer's (customer, firm) cell of ``trust``, in place.
+
+    Mirrors ``put(trust, cell, update_trust(get(trust, cell), ...))`` with the experience's
+    ``dissatisfied = (z < 0) & ~recovered`` and ``delighted = z > 1``, and ``np.clip``'s
+    NaN-keeping max-then-min.
+    """
+    for i in range(who.shape[0]):
+        n, f = who[i], firm[i]
+        t = trust[n, f]
+        dissatisfied = z[i] < 0 and not recovered[i]
+        g = gain * (delight_boost if z[i] > 1 else 1.0)
+        up = 0.0 if dissatisfied else (1.0 if g > 1.0 else g) * (1.0 - t)
+        down = loss * t if dissatisfied else 0.0
+        v = t + up - down
+        if not np.isnan(v):
+            v = v if v > 0.0 else 0.0
+            v = v if v < 1.0 else 1.0
+        trust[n, f] = v
+
+
+@fast.jit
+def _top_box(s):
+    """``np.clip((np.nan_to_num(s) - 0.5) / 0.5, 0, 1)`` for one satisfaction score."""
+    if np.isnan(s):
+        s = 0.0
+    elif np.isinf(s):
+        s = 1.7976931348623157e308 if s > 0 else -1.7976931348623157e308
+    x = (s - 0.5) / 0.5
+    x = x if x > 0.0 else 0.0
+    return x if x < 1.0 else 1.0
+
+
+@fast.jit
+def _top_boxes(supplier, satisfaction, out):
+    """``out[n]``: top-box score of each customer's satisfaction with their supplier (0 if none)."""
+    for n in range(supplier.shape[0]):
+        f = supplier[n]
+        out[n] = _top_box(satisfaction[n, f]) if f >= 0 else 0.0
+    return out
+
+
+@fast.jit
+def _loyalty_fused(supplier, trust, rung, powered, trust_bonus, rung_bonus, satisfaction_bonus,
+                   loyalty):
+    """``loyalty_bonus`` toward each customer's supplier (0 without one), in place.
+
+    ``powered[n]`` is numpy's ``top ** satisfaction_convexity`` of ``_top_boxes``'s scores; the
+    sum is ``tb·trust + rb·rung / 5 + sb·top^k``, left to right, as in the numpy kernel.
+    """
+    for n in range(supplier.shape[0]):
+        f = supplier[n]
+        if f < 0:
+            loyalty[n] = 0.0
+        else:
+            loyalty[n] = (trust_bonus * trust[n, f] + rung_bonus * float(rung[n, f]) / PARTNER
+                          + satisfaction_bonus * powered[n])
+
+
 # -- phase ---------------------------------------------------------------------------------
 def update(model) -> None:
     """Buyers' trust moves with their experience; the loyalty bonus follows (switch on)."""
     pop, exp = model.population, model.experience
     p = model.spec.relationships.loyalty
+    if fast.enabled():
+        _update_trust_fused(pop.trust, exp.who, exp.firm, exp.z, exp.recovered,
+                            float(p.trust_gain), float(p.trust_loss), float(p.delight_boost))
+        return
     put(pop.trust, exp.cell, update_trust(
         get(pop.trust, exp.cell), exp.satisfied, exp.delighted, exp.dissatisfied,
         p.trust_gain, p.trust_loss, p.delight_boost,
@@ -70,6 +136,12 @@ def refresh(model) -> None:
         return
     pop = model.population
     p = model.spec.relationships.loyalty
+    if fast.enabled():
+        top = _top_boxes(pop.supplier, pop.satisfaction, np.empty(pop.n))
+        powered = top ** p.satisfaction_convexity  # numpy's pow, as in loyalty_bonus
+        _loyalty_fused(pop.supplier, pop.trust, pop.rung, powered, float(p.trust_bonus),
+                       float(p.rung_bonus), float(p.satisfaction_bonus), pop.loyalty)
+        return
     has, _, cell = supplier_cells(model)
     pop.loyalty[:] = 0.0
     pop.loyalty[has] = loyalty_bonus(get(pop.trust, cell), get(pop.rung, cell),
