@@ -24,7 +24,7 @@ import dataclasses
 
 import numpy as np
 
-from sim import kernels
+from sim import fast, kernels
 from sim.mechanisms.relationships import cells, firm_values, get, put, supplier_cells
 
 SATISFIED = 0.5  # satisfaction score at the adequate level (z = 0)
@@ -141,6 +141,12 @@ def experience(model) -> None:
     """Buyers experience the service, become (dis)satisfied; defectors are counted."""
     pop, nf, stats = model.population, model.n_firms, model.step_stats
     params = model.spec.relationships
+    quality = firm_values(model, "service_quality", 1.0)
+    consistency = firm_values(model, "service_consistency", 1.0)
+    noise = params.satisfaction.performance_noise * consistency
+    if fast.enabled():
+        model.experience = _experience_compiled(model, quality, noise)
+        return
     who = np.nonzero(pop.bought)[0]
     firm = pop.choice[who]
     prev = pop.previous_supplier[who]
@@ -153,9 +159,6 @@ def experience(model) -> None:
         best = best_known(base_all, pop.aware, model.active_mask())
     cell = cells(who, firm, nf)
     base = get(base_all, cell)
-    quality = firm_values(model, "service_quality", 1.0)
-    consistency = firm_values(model, "service_consistency", 1.0)
-    noise = params.satisfaction.performance_noise * consistency
     gain = np.zeros(len(who))
     if model.spec.mechanisms.learning:
         from sim.mechanisms.learning import customer_sacrifice
@@ -185,3 +188,149 @@ def _count_defectors(pop, stats, who, firm, prev, nf) -> None:
     stay = (prev >= 0) & ~left
     stats["at_risk"] += kernels.count_by_firm(prev[prev >= 0], nf)
     stats["retained"] += kernels.count_by_firm(prev[stay], nf)
+
+
+# -- compiled path (numba): the same numbers as the numpy lines of ``experience`` ------------
+# In the loops, ``x != x`` tests NaN and ``abs(x) < inf`` finiteness: numba's np.isnan and
+# np.isfinite on scalars cost several times more there. ``np.float64(x)`` widens float32
+# (numba's ``float(x)`` keeps float32, unlike numpy's mixed-precision arithmetic).
+
+#: Rows of the per-firm counters the compiled passes fill, in ``step_stats`` keys.
+_COUNTERS = ("defectors", "satisfied_defectors", "at_risk", "retained", "delighted_buyers")
+
+
+def _experience_compiled(model, quality: np.ndarray, noise: np.ndarray) -> Experience:
+    """``experience`` in compiled passes around numpy's ``np.exp`` (same bits, same draws).
+
+    The normals are drawn first, in bulk, from the same generator as the numpy path (one per
+    buyer, in customer order); the exponential of the logistic score is numpy's, on the (B,)
+    vector of its clipped arguments, so it matches ``satisfaction_score`` bit for bit. No (N, F)
+    array is built: base PUV is summed where it is needed.
+    """
+    pop, nf, mech = model.population, model.n_firms, model.spec.mechanisms
+    params = model.spec.relationships
+    levels = np.ascontiguousarray(model.levels_matrix(), dtype=np.float64)
+    best = None
+    if mech.expectations:
+        best = _best_known_offer(pop.weights, levels, np.flatnonzero(model.active_mask()),
+                                 pop.aware, np.empty(pop.n))
+    n_buyers = int(np.count_nonzero(pop.bought))
+    eps = model.relationship_rng.standard_normal(n_buyers)
+    who = np.empty(n_buyers, dtype=np.int64)
+    firm = np.empty(n_buyers, dtype=pop.choice.dtype)
+    new = np.empty(n_buyers, dtype=bool)
+    cell = np.empty(n_buyers, dtype=np.int64)
+    perf, z, expo = np.empty(n_buyers), np.empty(n_buyers), np.empty(n_buyers)
+    counts = np.zeros((len(_COUNTERS), nf), dtype=np.int64)
+    sacrifice = float(params.learning.customer_sacrifice) if mech.learning else 0.0
+    _judge(pop.bought, pop.choice, pop.previous_supplier, pop.weights, levels, pop.satisfaction,
+           pop.knowledge, pop.adequate, pop.desired, quality, noise, eps, bool(mech.learning),
+           sacrifice, -float(params.satisfaction.steepness), who, firm, new, cell, perf, z,
+           expo, counts)
+    np.exp(expo, out=expo)  # numpy's exp, as in satisfaction_score
+    _remember(who, firm, z, expo, pop.satisfaction, float(params.satisfaction.memory), counts)
+    stats = model.step_stats
+    for key, row in zip(_COUNTERS, counts, strict=True):
+        stats[key] += row
+    return Experience(who=who, firm=firm, new=new, performance=perf, z=z, best=best,
+                      recovered=np.zeros(n_buyers, dtype=bool), cell=cell)
+
+
+@fast.jit
+def _best_known_offer(weights, levels, active_cols, aware, best):
+    """``best_known(perceived_use_value(weights, levels), aware, active)`` without the (N, F) PUV.
+
+    Base PUV summed dimension by dimension as the kernel; the running maximum starts at 0 and
+    keeps NaN, as ``np.maximum`` over the active columns in order.
+    """
+    n_dims = weights.shape[1]
+    m = active_cols.shape[0]
+    lv = np.empty((m, n_dims))  # the active offers' levels, contiguous
+    for k in range(m):
+        for d in range(n_dims):
+            lv[k, d] = levels[active_cols[k], d]
+    for n in range(weights.shape[0]):
+        top = 0.0
+        for k in range(m):
+            if n_dims == 3:  # the usual case, unrolled (twice as fast); same order of additions
+                s = weights[n, 0] * lv[k, 0] + weights[n, 1] * lv[k, 1] + weights[n, 2] * lv[k, 2]
+            else:
+                s = weights[n, 0] * lv[k, 0] if n_dims > 0 else 0.0
+                for d in range(1, n_dims):
+                    s += weights[n, d] * lv[k, d]
+            if aware[n, active_cols[k]] and (s > top or s != s):  # NaN stays
+                top = s
+        best[n] = top
+    return best
+
+
+@fast.jit
+def _judge(bought, choice, previous, weights, levels, satisfaction, knowledge, adequate, desired,
+           quality, noise, eps, learning, sacrifice, neg_steepness, who, firm, new, cell, perf,
+           z, expo, counts):
+    """One pass over the buyers: the numpy lines of ``experience`` up to the score's exp.
+
+    Per buyer, in customer order: ``_count_defectors`` (satisfaction read before the blend),
+    the flat cell, ``customer_sacrifice`` × knowledge, ``experienced_performance`` with the
+    buyer's pre-drawn normal, ``disconfirmation``, and the clipped exponent of
+    ``satisfaction_score`` (into ``expo``). Counter rows as ``_COUNTERS``.
+    """
+    n_firms = levels.shape[0]
+    n_dims = weights.shape[1]
+    b = 0
+    for n in range(bought.shape[0]):
+        if not bought[n]:
+            continue
+        f = choice[n]
+        prev = previous[n]
+        who[b] = n
+        firm[b] = f
+        new[b] = prev != f
+        if prev >= 0:  # counted without branches: mispredicted ones cost more than the sums
+            left = prev != f
+            old = satisfaction[n, prev]
+            known = left & (abs(old) < np.inf)
+            counts[0, prev] += known  # defector
+            counts[1, prev] += known & (old >= SATISFIED)  # satisfied defector
+            counts[2, prev] += 1  # at risk
+            counts[3, prev] += not left  # retained
+        cell[b] = np.int64(n) * n_firms + f
+        base = weights[n, 0] * levels[f, 0] if n_dims > 0 else 0.0
+        for d in range(1, n_dims):
+            base += weights[n, d] * levels[f, d]
+        gain = 0.0
+        if learning:
+            total = weights[n, 0] if n_dims > 0 else 0.0  # the PUV kernel with unit levels
+            for d in range(1, n_dims):
+                total += weights[n, d]
+            gain = sacrifice * total * np.float64(knowledge[n, f])
+        x = base * quality[f] * (1.0 + noise[f] * eps[b])
+        if not (x > 0.0 or x != x):  # np.maximum(x, 0.0); adding the gain makes −0 into +0
+            x = 0.0
+        p = x + gain
+        perf[b] = p
+        a = np.float64(adequate[n])
+        width = np.float64(desired[n]) - a
+        if width < 1e-9:
+            width = 1e-9
+        zb = (p - a) / width
+        z[b] = zb
+        arg = neg_steepness * zb
+        if arg < -500.0:
+            arg = -500.0
+        elif arg > 500.0:
+            arg = 500.0
+        expo[b] = arg
+        b += 1
+
+
+@fast.jit
+def _remember(who, firm, z, expo, satisfaction, memory, counts):
+    """Score ``1 / (1 + exp)``, ``blend`` into satisfaction, count the delighted (as numpy)."""
+    keep = 1.0 - memory
+    for b in range(who.shape[0]):
+        score = 1.0 / (1.0 + expo[b])
+        n, f = who[b], firm[b]
+        old = satisfaction[n, f]
+        satisfaction[n, f] = score if old != old else keep * old + memory * score
+        counts[4, f] += z[b] > 1.0  # delighted
