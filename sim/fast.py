@@ -34,60 +34,94 @@ def enabled() -> bool:
     return AVAILABLE and ENABLED
 
 
-def jit(fn):
+def jit(fn=None, *, inline: bool = False):
     """Compile ``fn`` with numba (cached on disk), or return it unchanged without numba.
 
     Mechanism modules use it for their fused per-customer loops; each such loop has a numpy
     twin that gives the same bits (tested in ``tests/perf``), chosen by :func:`enabled`.
+    ``@jit(inline=True)`` marks a small helper called from other compiled loops of the same
+    module: numba then copies it into each caller, where a real call per customer (passing
+    every array) would cost more than the work. Keep such helpers in the caller's module: the
+    disk cache of a caller does not notice a change in another file.
     """
+    if fn is None:
+        return lambda f: jit(f, inline=inline)
     if not AVAILABLE:
         return fn
-    return numba.njit(cache=True, nogil=True)(fn)
+    return numba.njit(cache=True, nogil=True, inline="always" if inline else "never")(fn)
 
 
 _jit = jit
 
 
 @_jit
-def _choose_gumbel(puv, pp, price_sensitivity, rationality, aware, active, use_aware, supplier,
-                   loyalty, use_loyalty, switching_cost, use_switching, noise, rows, out):
-    """Per customer row: systematic utility + Gumbel noise, argmax over available offers.
+def _utilities(puv, pp, price_sensitivity, rationality, aware, active, use_aware, supplier,
+               loyalty, use_loyalty, switching_cost, use_switching, rows, noise, use_noise, out):
+    """``out[i, f]`` = systematic utility of customer ``rows[i]`` for firm f (+ ``noise[i, f]``).
 
-    Mirrors ``kernels.net_value`` → ``kernels.choice_utility`` → ``kernels.choose_gumbel``
-    operation by operation (including subtracting then re-adding the switching cost on the
-    supplier's column) so the floating-point results are identical.
+    Mirrors ``kernels.net_value`` → ``kernels.choice_utility`` (→ ``+ noise`` of
+    ``kernels.choose_gumbel``) operation by operation, so the bits are the same: net value
+    minus the switching cost on every column (a cost of 0.0 leaves the bits as they are); the
+    supplier's column then redone as net value − cost + cost + loyalty, as numpy's in-place
+    lines give it; × rationality, + noise; −inf where the offer is not available (numpy's
+    −inf + noise). Three short loops per customer instead of one with data-dependent selects:
+    measured faster. ``out`` may be ``noise`` itself (overwritten in place).
     """
-    n_rows, n_firms = noise.shape
+    n_rows, n_firms = out.shape
     for i in range(n_rows):
         n = rows[i]
         sup = supplier[n]
-        has = sup >= 0
+        s = price_sensitivity[n]
+        switching = use_switching and sup >= 0
+        cost = switching_cost[n] if switching else 0.0
+        noise_sup = noise[i, sup] if use_noise and sup >= 0 else 0.0  # before ``out`` overwrites it
+        for f in range(n_firms):
+            u = (puv[n, f] - s * pp[n, f]) - cost
+            out[i, f] = u * rationality + noise[i, f] if use_noise else u * rationality
+        if sup >= 0:
+            u = puv[n, sup] - s * pp[n, sup]
+            if switching:
+                u = u - cost
+                u = u + cost
+            if use_loyalty:
+                u = u + loyalty[n]
+            out[i, sup] = u * rationality + noise_sup if use_noise else u * rationality
+        for f in range(n_firms):
+            if not (active[f] & (aware[n, f] | (not use_aware))):
+                out[i, f] = -np.inf
+    return out
+
+
+@_jit
+def _argmax_finite(noisy, out):
+    """Per row the first index of the maximum, ``NO_FIRM`` (-1) where that is not finite.
+
+    As ``np.argmax(noisy, axis=1)`` then ``NO_FIRM`` where ``noisy[row, choice]`` is not
+    finite (``kernels.choose_gumbel``). numpy's argmax takes the first NaN as the maximum,
+    which then is not finite; the row sum detects a NaN cheaply (it is NaN when a NaN is there,
+    or when +inf meets −inf, and with a +inf the answer is ``NO_FIRM`` anyway).
+    """
+    n_rows, n_firms = noisy.shape
+    for i in range(n_rows):
         best = -1
         best_u = -np.inf
+        total = 0.0
         for f in range(n_firms):
-            if not active[f] or (use_aware and not aware[n, f]):
-                continue
-            u = puv[n, f] - price_sensitivity[n] * pp[n, f]
-            if has:
-                if use_switching:
-                    u = u - switching_cost[n]
-                    if f == sup:
-                        u = u + switching_cost[n]
-                if use_loyalty and f == sup:
-                    u = u + loyalty[n]
-            u = u * rationality + noise[i, f]
-            if u > best_u or best < 0:
+            v = noisy[i, f]
+            total += v
+            if v > best_u:
                 best = f
-                best_u = u
-        if best >= 0 and not np.isfinite(best_u):
-            best = -1
-        out[i] = best
+                best_u = v
+        out[i] = -1 if (total != total or best_u == np.inf) else best
     return out
 
 
 def choose_gumbel_fused(puv, pp, price_sensitivity, rationality, aware, active, use_aware,
                         supplier, loyalty, switching_cost, noise, rows=None) -> np.ndarray:
-    """Logit choice by Gumbel-max in one compiled pass (see ``kernels.choose_gumbel``).
+    """Logit choice by Gumbel-max in two compiled passes (see ``kernels.choose_gumbel``).
+
+    The first pass adds the systematic utilities to ``noise`` in place (the noise is a
+    temporary of the choice: it is overwritten), the second takes each row's argmax.
 
     Args:
         puv: (N, F) perceived use value.
@@ -100,59 +134,43 @@ def choose_gumbel_fused(puv, pp, price_sensitivity, rationality, aware, active, 
         supplier: (N,) current supplier or ``NO_FIRM``.
         loyalty: (N,) loyalty bonus, or None when the mechanism is off.
         switching_cost: (N,) cost of leaving, or None when the mechanism is off.
-        noise: (M, F) standard Gumbel draws for the M choosing customers, in ``rows`` order.
+        noise: (M, F) standard Gumbel draws for the M choosing customers, in ``rows`` order;
+            overwritten with the noisy utilities.
         rows: (M,) indices of the choosing customers (default all N).
 
     Returns:
         (M,) int32 chosen firm, or ``NO_FIRM`` (-1) where nothing is available.
     """
-    n = len(puv)
-    if rows is None:
-        rows = np.arange(n)
+    rows = np.arange(len(puv)) if rows is None else rows
     dummy = np.zeros(1)
-    out = np.empty(len(rows), dtype=np.int32)
-    return _choose_gumbel(
+    _utilities(
         puv, pp, price_sensitivity, float(rationality), aware, active, bool(use_aware), supplier,
         dummy if loyalty is None else loyalty, loyalty is not None,
         dummy if switching_cost is None else switching_cost, switching_cost is not None,
-        noise, rows, out,
+        rows, noise, True, noise,
     )
+    return _argmax_finite(noise, np.empty(len(rows), dtype=np.int32))
 
 
 @_jit
-def _centred_utilities(puv, pp, price_sensitivity, rationality, aware, active, use_aware,
-                       supplier, loyalty, use_loyalty, switching_cost, use_switching, rows, out):
-    """Systematic utility minus its row maximum, −inf where unavailable.
+def _centre_rows(util):
+    """Subtract each row's maximum in place; −inf where the utility is not finite.
 
-    As the first lines of ``kernels.logit_probabilities``; same arithmetic as ``_choose_gumbel``.
+    As the first lines of ``kernels.logit_probabilities``: the row maximum (a NaN propagates,
+    as in ``np.max``; 0 when it is not finite) is subtracted, and the exponential of a utility
+    that is not finite is set to 0 there — here its −inf gives the 0.
     """
-    n_rows, n_firms = out.shape
+    n_rows, n_firms = util.shape
     for i in range(n_rows):
-        n = rows[i]
-        sup = supplier[n]
-        has = sup >= 0
         top = -np.inf
         for f in range(n_firms):
-            if not active[f] or (use_aware and not aware[n, f]):
-                out[i, f] = -np.inf
-                continue
-            u = puv[n, f] - price_sensitivity[n] * pp[n, f]
-            if has:
-                if use_switching:
-                    u = u - switching_cost[n]
-                    if f == sup:
-                        u = u + switching_cost[n]
-                if use_loyalty and f == sup:
-                    u = u + loyalty[n]
-            u = u * rationality
-            out[i, f] = u
-            if u > top:
-                top = u
+            if util[i, f] > top or util[i, f] != util[i, f]:
+                top = util[i, f]
         if not np.isfinite(top):
             top = 0.0
         for f in range(n_firms):
-            out[i, f] = out[i, f] - top
-    return out
+            util[i, f] = util[i, f] - top if np.isfinite(util[i, f]) else -np.inf
+    return util
 
 
 @_jit
@@ -197,12 +215,13 @@ def choose_inverse_cdf_fused(puv, pp, price_sensitivity, rationality, aware, act
     rows = np.arange(len(puv)) if rows is None else rows
     dummy = np.zeros(1)
     util = np.empty((len(rows), puv.shape[1]))
-    _centred_utilities(
+    _utilities(
         puv, pp, price_sensitivity, float(rationality), aware, active, bool(use_aware), supplier,
         dummy if loyalty is None else loyalty, loyalty is not None,
         dummy if switching_cost is None else switching_cost, switching_cost is not None,
-        rows, util,
+        rows, dummy.reshape(1, 1), False, util,
     )
+    _centre_rows(util)
     np.exp(util, out=util)
     uniforms = rng.random(len(rows))
     return _pick_inverse_cdf(util, uniforms, np.empty(len(rows), dtype=np.int32))

@@ -167,3 +167,141 @@ def test_population_buffers_filled_in_place(tiny, numpy_only):
     puv, pp = model.population.puv, model.population.pp
     model.step()
     assert model.population.puv is puv and model.population.pp is pp
+
+
+# -- the choice noise and the fused purchase phase ---------------------------------------------
+class _FixedUniforms:
+    """Stands in for a Generator whose ``random`` returns the given values."""
+
+    def __init__(self, values):
+        self.values = np.asarray(values, dtype=np.float64)
+
+    def random(self, shape):
+        return self.values.reshape(shape).copy()
+
+
+def test_gumbel_noise_is_finite_at_the_ends_of_the_uniforms():
+    ends = [0.0, 2.0**-53, 0.5, 1.0 - 2.0**-53]
+    noise = kernels.gumbel_noise(_FixedUniforms(ends), (2, 2)).ravel()
+    assert np.isfinite(noise).all()
+    assert noise[0] == -np.log(-np.log(np.finfo(np.float64).tiny))  # a 0 draw: about -6.6
+    assert noise[0] < noise[1] < noise[2] < noise[3]
+    assert noise[2] == -np.log(np.log(2.0))
+    assert 36 < noise[3] < 37
+
+
+def test_gumbel_noise_is_standard_gumbel_from_rng_random():
+    rng, same = np.random.default_rng(11), np.random.default_rng(11)
+    noise = kernels.gumbel_noise(rng, (400_000,))
+    u = same.random(400_000)
+    assert rng.bit_generator.state == same.bit_generator.state  # one uniform per draw
+    assert np.array_equal(noise, -np.log(-np.log(u)))  # no draw was 0 here
+    assert abs(noise.mean() - np.euler_gamma) < 0.01
+    assert abs(noise.var() - np.pi**2 / 6) < 0.02
+    assert kernels.gumbel_noise(rng, (0, 6)).shape == (0, 6)
+
+
+def _purchase_state(model):
+    pop = model.population
+    state = {k: getattr(pop, k).copy() for k in ("bought", "choice", "supplier",
+                                                  "previous_supplier")}
+    state.update({k: v.copy() for k, v in model.step_stats.items()})
+    state["rng"] = model.rng.bit_generator.state
+    return state
+
+
+def _purchase_both_paths(scenario, numpy_only, prepare):
+    """Run ``choice.purchase`` on the same prepared model with and without the kernels."""
+    from sim.mechanisms import choice, perception
+
+    states = []
+    for on in (True, False):
+        numpy_only(False)
+        model = MarketModel(copy.deepcopy(scenario), seed=4)
+        model.step()
+        model._reset_step_stats()
+        perception.perceive(model)
+        prepare(model)
+        numpy_only(on)
+        choice.purchase(model)
+        states.append(_purchase_state(model))
+    fused, plain = states
+    assert fused.keys() == plain.keys()
+    for key in fused:
+        if key == "rng":
+            assert fused[key] == plain[key]
+        else:
+            assert fused[key].dtype == plain[key].dtype, key
+            assert np.array_equal(fused[key], plain[key]), key
+    return plain
+
+
+def _edge_cases(model):
+    """Customers without a supplier, knowing nobody, with a NaN utility; a firm off the market."""
+    pop = model.population
+    pop.supplier[:50] = kernels.NO_FIRM
+    pop.aware[50:80] = False
+    pop.loyalty[80:90] = np.nan
+    pop.supplier[80:90] = 1
+    model.firms[2].active = False
+
+
+@pytest.mark.parametrize("sampler", ["gumbel", "inverse_cdf"])
+@pytest.mark.parametrize("probability", [0.0, 0.4, 1.0])
+def test_purchase_paths_agree_on_edge_cases(tiny, numpy_only, sampler, probability):
+    tiny["market"]["choice_sampler"] = sampler
+    tiny["market"]["purchase_probability"] = probability
+    plain = _purchase_both_paths(tiny, numpy_only, _edge_cases)
+    bought, choice = plain["bought"], plain["choice"]
+    if probability == 0:
+        assert not bought.any() and (choice == kernels.NO_FIRM).all()
+        assert not plain["units"].any()
+    else:
+        assert bought.any()
+        assert not bought[50:80].any() and (choice[50:80] == kernels.NO_FIRM).all()
+        assert not (choice == 2).any()  # the inactive firm sells nothing
+        assert plain["units"].sum() == bought.sum()
+        assert plain["new_customers"].sum() >= (bought[:50]).sum()  # first suppliers are new
+    if sampler == "gumbel" and probability > 0:
+        nan_rows = np.arange(80, 90)
+        assert (choice[nan_rows] == kernels.NO_FIRM).all()  # numpy's argmax takes the NaN
+    # the lost customers are the switchers' old suppliers, none from "no supplier"
+    assert plain["lost_customers"].sum() <= plain["new_customers"].sum()
+
+
+def test_purchase_paths_agree_when_everyone_has_no_supplier(tiny, numpy_only):
+    def nobody(model):
+        model.population.supplier[:] = kernels.NO_FIRM
+
+    plain = _purchase_both_paths(tiny, numpy_only, nobody)
+    assert plain["new_customers"].sum() == plain["bought"].sum() == plain["units"].sum()
+    assert plain["lost_customers"].sum() == 0
+    assert (plain["previous_supplier"] == kernels.NO_FIRM).all()
+
+
+def test_purchase_paths_agree_with_every_mechanism_off(tiny_plain, numpy_only):
+    plain = _purchase_both_paths(tiny_plain, numpy_only, lambda model: None)
+    assert plain["bought"].all()
+
+
+def test_gumbel_choice_nan_matches_numpy_argmax():
+    """A NaN utility anywhere in a row gives NO_FIRM, as numpy's argmax (first NaN) does."""
+    n, f = 6, 4
+    puv, pp = np.ones((n, f)), np.zeros((n, f))
+    puv[0, 0] = puv[1, 3] = np.nan  # first, last column
+    puv[2, 1] = np.inf  # +inf: not finite, NO_FIRM
+    puv[3, 2] = -np.inf  # one offer at -inf, the others still choosable
+    aware, active = np.ones((n, f), dtype=bool), np.ones(f, dtype=bool)
+    aware[4, 0] = False
+    puv[4, 0] = np.nan  # NaN where unavailable: ignored
+    supplier = np.full(n, kernels.NO_FIRM, dtype=np.int32)
+    sens = np.ones(n)
+    noise = np.random.default_rng(3).gumbel(size=(n, f))
+    util = kernels.choice_utility(kernels.net_value(puv, pp, sens), 2.0, aware & active)
+    noisy = util + noise
+    expected = np.argmax(noisy, axis=1).astype(np.int32)
+    expected[~np.isfinite(noisy[np.arange(n), expected])] = kernels.NO_FIRM
+    got = fast.choose_gumbel_fused(puv, pp, sens, 2.0, aware, active, True, supplier, None, None,
+                                   noise.copy())
+    assert np.array_equal(got, expected)
+    assert list(got[:3]) == [kernels.NO_FIRM] * 3 and got[3] >= 0 and got[4] >= 0
