@@ -34,21 +34,18 @@ def enabled() -> bool:
     return AVAILABLE and ENABLED
 
 
-def jit(fn=None, *, inline: bool = False):
+def jit(fn):
     """Compile ``fn`` with numba (cached on disk), or return it unchanged without numba.
 
     Mechanism modules use it for their fused per-customer loops; each such loop has a numpy
     twin that gives the same bits (tested in ``tests/perf``), chosen by :func:`enabled`.
-    ``@jit(inline=True)`` marks a small helper called from other compiled loops of the same
-    module: numba then copies it into each caller, where a real call per customer (passing
-    every array) would cost more than the work. Keep such helpers in the caller's module: the
-    disk cache of a caller does not notice a change in another file.
+    Keep a loop self-contained in its module: a compiled function that calls a compiled
+    helper in another file keeps its disk cache when only that other file changes, and a
+    helper taking arrays costs a reference count per array per call.
     """
-    if fn is None:
-        return lambda f: jit(f, inline=inline)
     if not AVAILABLE:
         return fn
-    return numba.njit(cache=True, nogil=True, inline="always" if inline else "never")(fn)
+    return numba.njit(cache=True, nogil=True)(fn)
 
 
 _jit = jit
