@@ -90,29 +90,30 @@ def _top_box(s):
 
 
 @fast.jit
-def _top_boxes(supplier, satisfaction, out):
-    """``out[n]``: top-box score of each customer's satisfaction with their supplier (0 if none)."""
-    for n in range(supplier.shape[0]):
-        f = supplier[n]
-        out[n] = _top_box(satisfaction[n, f]) if f >= 0 else 0.0
-    return out
+def _partial_loyalty(supplier, trust, rung, satisfaction, trust_bonus, rung_bonus, loyalty, top):
+    """First half of ``loyalty_bonus`` toward each customer's supplier, in place.
 
-
-@fast.jit
-def _loyalty_fused(supplier, trust, rung, powered, trust_bonus, rung_bonus, satisfaction_bonus,
-                   loyalty):
-    """``loyalty_bonus`` toward each customer's supplier (0 without one), in place.
-
-    ``powered[n]`` is numpy's ``top ** satisfaction_convexity`` of ``_top_boxes``'s scores; the
-    sum is ``tb·trust + rb·rung / 5 + sb·top^k``, left to right, as in the numpy kernel.
+    ``loyalty[n] = tb·trust + rb·rung / 5`` and ``top[n]`` the top-box score (both 0 without a
+    supplier); ``_add_satisfaction_bonus`` adds ``sb·top^k`` once numpy has raised the scores
+    to the power (``(a + b) + c``, the numpy kernel's order).
     """
     for n in range(supplier.shape[0]):
         f = supplier[n]
         if f < 0:
             loyalty[n] = 0.0
+            top[n] = 0.0
         else:
-            loyalty[n] = (trust_bonus * trust[n, f] + rung_bonus * float(rung[n, f]) / PARTNER
-                          + satisfaction_bonus * powered[n])
+            loyalty[n] = trust_bonus * trust[n, f] + rung_bonus * float(rung[n, f]) / PARTNER
+            top[n] = _top_box(satisfaction[n, f])
+    return top
+
+
+@fast.jit
+def _add_satisfaction_bonus(supplier, powered, satisfaction_bonus, loyalty):
+    """Second half of ``loyalty_bonus``: ``+ sb·top^k`` for customers with a supplier."""
+    for n in range(supplier.shape[0]):
+        if supplier[n] >= 0:
+            loyalty[n] = loyalty[n] + satisfaction_bonus * powered[n]
 
 
 # -- phase ---------------------------------------------------------------------------------
@@ -137,10 +138,11 @@ def refresh(model) -> None:
     pop = model.population
     p = model.spec.relationships.loyalty
     if fast.enabled():
-        top = _top_boxes(pop.supplier, pop.satisfaction, np.empty(pop.n))
+        top = _partial_loyalty(pop.supplier, pop.trust, pop.rung, pop.satisfaction,
+                               float(p.trust_bonus), float(p.rung_bonus), pop.loyalty,
+                               np.empty(pop.n))
         powered = top ** p.satisfaction_convexity  # numpy's pow, as in loyalty_bonus
-        _loyalty_fused(pop.supplier, pop.trust, pop.rung, powered, float(p.trust_bonus),
-                       float(p.rung_bonus), float(p.satisfaction_bonus), pop.loyalty)
+        _add_satisfaction_bonus(pop.supplier, powered, float(p.satisfaction_bonus), pop.loyalty)
         return
     has, _, cell = supplier_cells(model)
     pop.loyalty[:] = 0.0
