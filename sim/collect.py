@@ -1,7 +1,9 @@
 """Data collection straight from the arrays: per-firm and per-segment aggregates each step.
 
 Mesa's ``DataCollector`` with agent reporters costs 40–50 % of a step; these tables are built
-from ``bincount`` reductions over the population instead and never grow with customers.
+from ``bincount`` reductions over the population instead and never grow with customers. With the
+compiled kernels on, every customer-level sum the recorder needs is taken in one pass
+(:func:`_step_sums`), in the same order as the numpy reductions, so both give the same bits.
 """
 
 from __future__ import annotations
@@ -26,8 +28,6 @@ SEGMENT_COLUMNS = (
 
 def _offer_means(pop, active: np.ndarray):
     """Mean PP and PUV of each firm over the customers who know it, and how many do."""
-    if fast.enabled():
-        return fast.masked_column_means(pop.pp, pop.puv, pop.aware, active)
     aware = pop.aware & active[None, :]
     pp = kernels.column_mean(pop.pp, aware)
     puv = kernels.column_mean(pop.puv, aware)
@@ -37,8 +37,6 @@ def _offer_means(pop, active: np.ndarray):
 def _supplier_aggregates(model) -> dict[str, np.ndarray]:
     """Counts and sums over each customer's current supplier, per firm and segment × firm."""
     pop, nf, ns = model.population, model.n_firms, len(model.segment_names)
-    if fast.enabled():
-        return fast.supplier_aggregates(pop, nf, ns)
     has = pop.supplier >= 0
     rows = np.nonzero(has)[0]
     sup = pop.supplier[has]
@@ -59,67 +57,180 @@ def _supplier_aggregates(model) -> dict[str, np.ndarray]:
     }
 
 
+def _aggregates(model, active: np.ndarray) -> dict[str, np.ndarray]:
+    """Offer means (``pp``, ``puv``, ``aware``) and the supplier aggregates of this step."""
+    pop = model.population
+    if fast.enabled():
+        nf, ns = model.n_firms, len(model.segment_names)
+        agg = {
+            "pp_sum": np.zeros(nf), "puv_sum": np.zeros(nf),
+            "aware": np.zeros(nf, dtype=np.int64),
+            "customers": np.zeros(nf, dtype=np.int64), "sat_sum": np.zeros(nf),
+            "trust_sum": np.zeros(nf), "loyal_sum": np.zeros(nf),
+            "seg_customers": np.zeros((ns, nf), dtype=np.int64),
+            "seg_buyers": np.zeros((ns, nf), dtype=np.int64),
+            "seg_sat_sum": np.zeros((ns, nf)), "seg_sat_n": np.zeros((ns, nf), dtype=np.int64),
+        }
+        _step_sums(pop.pp, pop.puv, pop.aware, active, pop.supplier, pop.segment, pop.bought,
+                   pop.choice, pop.satisfaction, pop.trust, pop.loyalty, *agg.values())
+        agg["pp"] = _mean(agg.pop("pp_sum"), agg["aware"])
+        agg["puv"] = _mean(agg.pop("puv_sum"), agg["aware"])
+        return agg
+    agg = _supplier_aggregates(model)
+    agg["pp"], agg["puv"], agg["aware"] = _offer_means(pop, active)
+    return agg
+
+
+@fast.jit
+def _step_sums(pp, puv, aware, active, supplier, segment, bought, choice, satisfaction, trust,
+               loyalty, pp_sum, puv_sum, aware_n, customers, sat_sum, trust_sum, loyal_sum,
+               seg_customers, seg_buyers, seg_sat_sum, seg_sat_n):
+    """Every sum of :func:`_offer_means` and :func:`_supplier_aggregates` in one pass.
+
+    Mirrors ``kernels.column_mean`` over ``aware & active`` (columns summed row by row; rows
+    left out add nothing instead of 0.0, the same sums) and the ``count_by_firm`` / ``bincount``
+    sums over each customer's supplier, all in customer order: per firm the customers and the
+    sums of satisfaction (NaN included, as ``kernels.mean_by_firm``), trust and loyalty toward
+    the supplier; per segment × firm the customers, this step's buyers by their choice, and the
+    sum and count of finite satisfaction.
+    """
+    n, nf = pp.shape
+    for i in range(n):
+        for f in range(nf):
+            if aware[i, f] and active[f]:
+                pp_sum[f] += pp[i, f]
+                puv_sum[f] += puv[i, f]
+                aware_n[f] += 1
+        s = segment[i]
+        f = supplier[i]
+        if f >= 0 and f < nf:
+            customers[f] += 1
+            sat = satisfaction[i, f]
+            sat_sum[f] += sat
+            trust_sum[f] += trust[i, f]
+            loyal_sum[f] += loyalty[i]
+            seg_customers[s, f] += 1
+            if np.isfinite(sat):
+                seg_sat_sum[s, f] += sat
+                seg_sat_n[s, f] += 1
+        if bought[i]:
+            c = choice[i]
+            if c >= 0 and c < nf:
+                seg_buyers[s, c] += 1
+
+
 def _mean(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """As ``kernels.mean_by_firm``: sum / count, NaN where the count is 0."""
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
+# Values of these dtypes become plain Python values in the rows (same table); others stay
+# numpy scalars, as ``values[f]`` gives them.
+_PLAIN = frozenset(np.dtype(t) for t in (np.float64, np.int64, np.bool_, object))
+
+
+def _values(values, idx: np.ndarray | None) -> list:
+    """``values[f]`` for the firms ``idx`` (all firms if None), as a list."""
+    picked = np.asarray(values)
+    if idx is not None:
+        picked = picked[idx]
+    return picked.tolist() if picked.dtype in _PLAIN else list(picked)
+
+
 class Recorder:
-    """Accumulates one row per step × active firm and per step × segment × firm."""
+    """Accumulates one row per step × active firm and per step × segment × firm.
+
+    Attributes:
+        firm_rows: one dict per step × active firm (column → value), contract columns first.
+        segment_rows: one dict per step × segment × active firm.
+        public_pp: (F,) each firm's mean perceived price at the last step it was on the market
+            (NaN before); ``public_puv`` the same for the perceived use value. Strategies see
+            them next step (``MarketModel.market_view``).
+    """
 
     def __init__(self, replicate: int = 0):
         self.replicate = replicate
         self.firm_rows: list[dict] = []
         self.segment_rows: list[dict] = []
+        self.public_pp: np.ndarray | None = None
+        self.public_puv: np.ndarray | None = None
 
     def record(self, model) -> None:
         """Append this step's rows."""
-        pop, nf, stats = model.population, model.n_firms, model.step_stats
-        active = np.array([f.active for f in model.firms])
+        nf, stats = model.n_firms, model.step_stats
+        active = model.active_mask()
+        idx = np.flatnonzero(active)
         units = stats["units"]
         total_units = units.sum()
         share = units / total_units if total_units > 0 else np.zeros(nf)
-        pp, puv, aware_count = _offer_means(pop, active)
+        agg = _aggregates(model, active)
+        pp, puv, customers = agg["pp"], agg["puv"], agg["customers"]
+        self._remember_offers(pp, puv, idx)
         labels = classify(np.where(active, pp, np.nan), np.where(active, puv, np.nan))
-        agg = _supplier_aggregates(model)
-        customers = agg["customers"]
-        satisfaction = _mean(agg["sat_sum"], customers)
-        trust = _mean(agg["trust_sum"], customers)
-        loyalty = _mean(agg["loyal_sum"], customers)
-        extra = model.extra_firm_columns()
-        for f in np.nonzero(active)[0]:
-            firm = model.firms[f]
-            row = {
-                "replicate": self.replicate, "step": model.steps, "firm": firm.name,
-                "price": firm.price, "pp": pp[f], "puv": puv[f], "clock_position": labels[f],
-                "share": share[f], "customers": int(customers[f]),
-                "new_customers": int(stats["new_customers"][f]),
-                "lost_customers": int(stats["lost_customers"][f]),
-                "satisfaction": satisfaction[f], "trust": trust[f], "loyalty": loyalty[f],
-                "complaints": int(stats["complaints"][f]), "profit": firm.profit,
-                "revenue": firm.revenue, "cash": firm.cash, "units": int(units[f]),
-                "unit_cost": firm.unit_cost(), "variable_cost": firm.variable_cost,
-                "fixed_cost": firm.fixed_cost, "marketing_spend": firm.marketing_spend,
-                "aware": int(aware_count[f]),
-            }
-            for name, values in extra.items():
-                row[name] = values[f]
-            self.firm_rows.append(row)
-        self._record_segments(model, active, agg)
+        on_market = [model.firms[f] for f in idx.tolist()]
+        k = len(on_market)
+        pick = None if k == nf else idx  # every firm on the market: no gathers
 
-    def _record_segments(self, model, active: np.ndarray, agg: dict) -> None:
-        customers, buyers = agg["seg_customers"], agg["seg_buyers"]
-        sat_sum, sat_n = agg["seg_sat_sum"], agg["seg_sat_n"]
-        seg_total = buyers.sum(axis=1)
-        for s, seg in enumerate(model.segment_names):
-            for f in np.nonzero(active)[0]:
-                self.segment_rows.append({
-                    "replicate": self.replicate, "step": model.steps, "segment": seg,
-                    "firm": model.firms[f].name, "customers": int(customers[s, f]),
-                    "buyers": int(buyers[s, f]),
-                    "share": buyers[s, f] / seg_total[s] if seg_total[s] else 0.0,
-                    "satisfaction": sat_sum[s, f] / sat_n[s, f] if sat_n[s, f] else np.nan,
+        def values(per_firm: np.ndarray) -> list:
+            return (per_firm if pick is None else per_firm[pick]).tolist()
+
+        def counts(per_firm: np.ndarray) -> list[int]:  # int(count): truncated toward zero
+            return values(per_firm.astype(np.int64))
+
+        satisfaction, trust, loyalty = _mean(
+            np.stack([agg["sat_sum"], agg["trust_sum"], agg["loyal_sum"]]), customers
+        )
+        # column → values of the firms on the market; rows are built from these at the end
+        columns = {
+            "replicate": [self.replicate] * k, "step": [model.steps] * k,
+            "firm": [firm.name for firm in on_market],
+            "price": [firm.price for firm in on_market],
+            "pp": values(pp), "puv": values(puv),
+            "clock_position": [labels[f] for f in idx.tolist()],
+            "share": values(share), "customers": values(customers),
+            "new_customers": counts(stats["new_customers"]),
+            "lost_customers": counts(stats["lost_customers"]),
+            "satisfaction": values(satisfaction), "trust": values(trust),
+            "loyalty": values(loyalty), "complaints": counts(stats["complaints"]),
+            "profit": [firm.profit for firm in on_market],
+            "revenue": [firm.revenue for firm in on_market],
+            "cash": [firm.cash for firm in on_market],
+            "units": counts(units),
+            "unit_cost": [firm.unit_cost() for firm in on_market],
+            "variable_cost": [firm.variable_cost for firm in on_market],
+            "fixed_cost": [firm.fixed_cost for firm in on_market],
+            "marketing_spend": [firm.marketing_spend for firm in on_market],
+            "aware": values(agg["aware"]),
+        }
+        for name, per_firm in model.extra_firm_columns().items():
+            columns[name] = _values(per_firm, pick)
+        names = list(columns)
+        self.firm_rows.extend(dict(zip(names, row, strict=True))
+                              for row in zip(*columns.values(), strict=True))
+        self._record_segments(model, idx, columns["firm"], agg)
+
+    def _remember_offers(self, pp: np.ndarray, puv: np.ndarray, idx: np.ndarray) -> None:
+        if self.public_pp is None:
+            self.public_pp = np.full(len(pp), np.nan)
+            self.public_puv = np.full(len(pp), np.nan)
+        self.public_pp[idx] = pp[idx]
+        self.public_puv[idx] = puv[idx]
+
+    def _record_segments(self, model, idx: np.ndarray, names: list[str], agg: dict) -> None:
+        buyers = agg["seg_buyers"]
+        seg_total = buyers.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(seg_total > 0, buyers / np.maximum(seg_total, 1), 0.0)
+        satisfaction = _mean(agg["seg_sat_sum"], agg["seg_sat_n"])
+        # (segment, firm on the market) tables as nested lists
+        tables = [a[:, idx].tolist() for a in (agg["seg_customers"], buyers, share, satisfaction)]
+        rep, step, rows = self.replicate, model.steps, self.segment_rows
+        for seg, *per_firm in zip(model.segment_names, *tables, strict=True):
+            for name, c, b, sh, sat in zip(names, *per_firm, strict=True):
+                rows.append({
+                    "replicate": rep, "step": step, "segment": seg, "firm": name,
+                    "customers": c, "buyers": b, "share": sh, "satisfaction": sat,
                 })
 
     def firms_frame(self) -> pd.DataFrame:

@@ -237,12 +237,18 @@ class MarketModel(mesa.Model):
         units = self.step_stats["units"]
         total = units.sum()
         self.last_shares = units / total if total > 0 else np.zeros(self.n_firms)
-        rows = self.recorder.firm_rows[-int(self.active_mask().sum()) :]
-        self.last_pp = np.full(self.n_firms, np.nan)
-        self.last_puv = np.full(self.n_firms, np.nan)
-        for row in rows:
-            f = self.firm_by_name[row["firm"]].index
-            self.last_pp[f], self.last_puv[f] = row["pp"], row["puv"]
+        # the recorder's mean PP and PUV of the firms on the market (with none left on the
+        # market, each firm's figures of the last step it was there)
+        active = self.active_mask()
+        if self.recorder.public_pp is None:
+            self.last_pp = np.full(self.n_firms, np.nan)
+            self.last_puv = np.full(self.n_firms, np.nan)
+        elif active.any():
+            self.last_pp = np.where(active, self.recorder.public_pp, np.nan)
+            self.last_puv = np.where(active, self.recorder.public_puv, np.nan)
+        else:
+            self.last_pp = self.recorder.public_pp.copy()
+            self.last_puv = self.recorder.public_puv.copy()
 
 
 def _coerce(scenario) -> Scenario:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import kernels
+from sim import fast, kernels
 from sim.mechanisms.relationships import get, supplier_cells
 
 MAX_RETENTION = 0.999  # keeps the geometric sum finite when nobody ever leaves
@@ -57,6 +57,9 @@ def update(model) -> None:
 
         share = kernels.logit_probabilities(utilities(model)[who])
         pop.wallet[who] = update_wallet(pop.wallet[who], share, p.wallet_memory)
+    elif fast.enabled():
+        _decay_and_add(pop.wallet, who, exp.cell, np.float32(1.0 - p.wallet_memory),
+                       np.float32(p.wallet_memory))
     else:  # the same update, in place: decay every share, add the purchase
         keep = np.float32(1.0 - p.wallet_memory)
         if len(who) == pop.n:
@@ -72,6 +75,28 @@ def update(model) -> None:
     model.retention_estimate = np.where(
         np.isnan(est), rate, np.where(np.isnan(rate), est, (1 - m) * est + m * rate)
     )
+
+
+@fast.jit
+def _decay_and_add(wallet, who, cell, keep, memory):
+    """``wallet[who] *= keep`` then ``wallet.flat[cell] += memory``, in float32, in place.
+
+    Mirrors the numpy lines of :func:`update` (``"purchase"`` shares). Each buyer has one
+    purchase cell, so no cell repeats and adding in a loop equals numpy's buffered ``+=``.
+    """
+    nf = wallet.shape[1]
+    flat = wallet.reshape(wallet.size)
+    k, n_buyers = 0, who.shape[0]
+    while k < n_buyers:  # runs of consecutive buyers: one contiguous (vectorised) stretch
+        start = end = who[k]
+        while k < n_buyers and who[k] == end:
+            end += 1
+            k += 1
+        rows = flat[start * nf:end * nf]
+        for j in range(rows.size):
+            rows[j] = rows[j] * keep
+    for k in range(cell.shape[0]):
+        flat[cell[k]] = flat[cell[k]] + memory
 
 
 def margins(model) -> np.ndarray:
@@ -96,12 +121,42 @@ def columns(model) -> dict[str, np.ndarray]:
     at_risk = stats["at_risk"]
     with np.errstate(invalid="ignore", divide="ignore"):
         retention = np.where(at_risk > 0, stats["retained"] / np.maximum(at_risk, 1), np.nan)
+    r = np.nan_to_num(model.retention_estimate, nan=0.0)
+    discount_rate = model.spec.relationships.customer_value.discount_rate
+    if fast.enabled():
+        counts, wallet_sum, clv_sum = np.zeros(nf, dtype=np.int64), np.zeros(nf), np.zeros(nf)
+        _value_sums(pop.supplier, pop.wallet, margins(model),
+                    np.clip(r, 0.0, MAX_RETENTION), 1.0 + discount_rate,
+                    counts, wallet_sum, clv_sum)
+        return {"retention": retention, "share_of_wallet": _mean(wallet_sum, counts),
+                "clv": _mean(clv_sum, counts)}
     _, sup, cell = supplier_cells(model)
     held = get(pop.wallet, cell)
     wallet = kernels.mean_by_firm(sup, held.astype(np.float64), nf)
     # lifetime_values(model)[has], without building and re-reading the (N,) array
-    r = np.nan_to_num(model.retention_estimate, nan=0.0)
-    clv = kernels.mean_by_firm(sup, lifetime_value(
-        margins(model)[sup], held, r[sup], model.spec.relationships.customer_value.discount_rate
-    ), nf)
+    clv = kernels.mean_by_firm(sup, lifetime_value(margins(model)[sup], held, r[sup],
+                                                   discount_rate), nf)
     return {"retention": retention, "share_of_wallet": wallet, "clv": clv}
+
+
+@fast.jit
+def _value_sums(supplier, wallet, margin, retention, growth, counts, wallet_sum, clv_sum):
+    """Per supplier: customers, and sums of their share of wallet and of their CLV.
+
+    Mirrors the numpy lines of :func:`columns`: the wallet share at the supplier's cell (float32
+    widened to float64), ``lifetime_value`` with ``growth = 1 + d`` and the retention already
+    clipped per firm, summed in customer order as ``kernels.mean_by_firm``.
+    """
+    nf = wallet.shape[1]
+    for i in range(supplier.shape[0]):
+        f = supplier[i]
+        if f >= 0 and f < nf:
+            held = np.float64(wallet[i, f])
+            counts[f] += 1
+            wallet_sum[f] += held
+            clv_sum[f] += margin[f] * held * growth / (growth - retention[f])
+
+
+def _mean(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
