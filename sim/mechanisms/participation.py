@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import kernels
+from sim import fast, kernels
 from sim.mechanisms.promises import restore_zone, scale_zone
 
 ABLE = 0.5  # ability from which a participant counts as able
@@ -103,7 +103,8 @@ def frame(model) -> None:
     for firm in model.firms:
         firm.participation_saving = 0.0
         firm.training_spend = 0.0
-    if not model.spec.mechanisms.participation:
+    if not model.spec.mechanisms.participation or not any(
+            f.active and f.programmes.participation is not None for f in model.firms):
         return
     level, optional, training = _levels(model)
     if not (level > 0).any() and not (training > 0).any():
@@ -111,12 +112,15 @@ def frame(model) -> None:
     pop = model.population
     if pop.willing is None:
         _draw_traits(model)
+    p = model.spec.service_ideas.participation
+    if fast.enabled():
+        _frame_compiled(model, level, optional, p)
+        return
     who = np.nonzero(pop.bought)[0]
     firm = pop.choice[who]
     part = (level[firm] > 0) & (pop.willing[who] | ~optional[firm])
     who, firm = who[part], firm[part]
     willing, ability = pop.willing[who], pop.ability[who].astype(np.float64)
-    p = model.spec.service_ideas.participation
     factor = zone_factor(willing, ability, level[firm], p.control, p.annoyance)
     model.participation_zone = scale_zone(pop, who, factor)
     model.participation = (who, firm, level[firm], willing, ability)
@@ -131,17 +135,27 @@ def settle(model) -> None:
         return
     p = model.spec.service_ideas.participation
     who, firm, level, willing, ability = model.participation
-    able = ability >= ABLE
-    stats["participants"] += kernels.count_by_firm(firm, nf)
-    stats["able_participants"] += kernels.count_by_firm(firm[able], nf)
-    gain = willing & able
-    t = pop.trust[who[gain], firm[gain]]
-    pop.trust[who[gain], firm[gain]] = np.minimum(1.0, t + p.trust_gain * level[gain] * (1 - t))
     unit_cost = np.array([f.unit_cost() for f in model.firms])
     volume = np.array([s.volume for s in model.spec.market.segments])[pop.segment[who]]
-    saving = saving_per_unit(ability, level, unit_cost[firm], p.cost_saving) * volume
     scale = getattr(model, "market_scale", 1.0)
-    per_firm = kernels.count_by_firm(firm, nf, saving) * scale
+    if fast.enabled():
+        counts = np.zeros((2, nf), dtype=np.int64)
+        saving = np.zeros(nf)
+        _settle_participants(who, firm, level, willing, ability, volume, unit_cost, pop.trust,
+                             float(p.trust_gain), float(p.cost_saving), counts, saving)
+        stats["participants"] += counts[0]
+        stats["able_participants"] += counts[1]
+        per_firm = saving * scale
+    else:
+        able = ability >= ABLE
+        stats["participants"] += kernels.count_by_firm(firm, nf)
+        stats["able_participants"] += kernels.count_by_firm(firm[able], nf)
+        gain = willing & able
+        t = pop.trust[who[gain], firm[gain]]
+        pop.trust[who[gain], firm[gain]] = np.minimum(1.0,
+                                                      t + p.trust_gain * level[gain] * (1 - t))
+        saving = saving_per_unit(ability, level, unit_cost[firm], p.cost_saving) * volume
+        per_firm = kernels.count_by_firm(firm, nf, saving) * scale
     _, _, training = _levels(model)
     for f in model.firms:
         f.participation_saving = float(per_firm[f.index])
@@ -173,3 +187,69 @@ def columns(model) -> dict[str, np.ndarray]:
         "participation_saving": np.array([f.participation_saving for f in model.firms]),
         "cost_to_serve": cost,
     }
+
+
+# -- compiled path (numba): the same numbers as the numpy lines of the phases above ----------
+def _frame_compiled(model, level: np.ndarray, optional: np.ndarray, p) -> None:
+    """``frame`` from the participants on: one pass over the customers (same bits)."""
+    pop = model.population
+    n = pop.n
+    who, firm = np.empty(n, dtype=np.int64), np.empty(n, dtype=pop.choice.dtype)
+    willing, ability = np.empty(n, dtype=bool), np.empty(n)
+    adequate, desired = np.empty(n, dtype=np.float32), np.empty(n, dtype=np.float32)
+    k = _frame_participants(pop.bought, pop.choice, pop.willing, pop.ability, level, optional,
+                            float(p.control), float(p.annoyance), pop.adequate, pop.desired,
+                            who, firm, willing, ability, adequate, desired)
+    who, firm = who[:k], firm[:k]
+    model.participation_zone = (who, adequate[:k], desired[:k])
+    model.participation = (who, firm, level[firm], willing[:k], ability[:k])
+
+
+@fast.jit
+def _frame_participants(bought, choice, willing_all, ability_all, level, optional, control,
+                        annoyance, adequate, desired, who, firm, willing, ability,
+                        saved_adequate, saved_desired):
+    """Participants in customer order, ``zone_factor`` and ``scale_zone``; returns how many.
+
+    As numpy: the factor in float64, the scaled levels rounded back to float32.
+    """
+    k = 0
+    for n in range(bought.shape[0]):
+        if not bought[n]:
+            continue
+        f = choice[n]
+        w = willing_all[n]
+        if not (level[f] > 0 and (w or not optional[f])):
+            continue
+        a = np.float64(ability_all[n])
+        if w:
+            factor = 1.0 - control * level[f] * (2.0 * a - 1.0)
+        else:
+            factor = 1.0 + annoyance * level[f]
+        who[k], firm[k], willing[k], ability[k] = n, f, w, a
+        saved_adequate[k] = adequate[n]
+        saved_desired[k] = desired[n]
+        adequate[n] = np.float32(np.float64(adequate[n]) * factor)
+        desired[n] = np.float32(np.float64(desired[n]) * factor)
+        k += 1
+    return k
+
+
+@fast.jit
+def _settle_participants(who, firm, level, willing, ability, volume, unit_cost, trust,
+                         trust_gain, cost_saving, counts, saving):
+    """Per participant in order, as ``settle``'s numpy lines: counts, trust, cost saving.
+
+    ``counts`` rows: participants, able participants; ``saving`` the per-firm sum of
+    ``saving_per_unit`` × volume (before the market scale).
+    """
+    for i in range(who.shape[0]):
+        n, f = who[i], firm[i]
+        able = ability[i] >= ABLE
+        counts[0, f] += 1
+        counts[1, f] += able
+        if willing[i] and able:
+            t = trust[n, f]
+            x = t + trust_gain * level[i] * (1 - t)
+            trust[n, f] = x if not (x > 1.0) else 1.0  # np.minimum(1.0, x): NaN stays
+        saving[f] += cost_saving * level[i] * ability[i] * unit_cost[f] * volume[i]

@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import kernels
+from sim import fast, kernels
 from sim.mechanisms import programmes
+from sim.mechanisms.relationships import get
 
 
 # -- kernels -------------------------------------------------------------------------------
@@ -45,9 +46,10 @@ def promised_ratio(weights, levels, claimed, ratio: float) -> np.ndarray:
         claimed: (D,) the levels it claims (``levels`` where it claims nothing special).
         ratio: the promise ratio multiplying the claimed value.
     """
-    # elementwise sums, not BLAS: the same bits on every machine (see kernels.perceived_use_value)
-    delivered = (weights * levels).sum(axis=1)
-    promised = ratio * (weights * claimed).sum(axis=1)
+    # the PUV kernel (dimensions added in order), not BLAS nor numpy's short-row reduction: the
+    # same bits on every machine and in the compiled path (see kernels.perceived_use_value)
+    delivered = kernels.perceived_use_value(weights, np.reshape(levels, (1, -1)))[:, 0]
+    promised = ratio * kernels.perceived_use_value(weights, np.reshape(claimed, (1, -1)))[:, 0]
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.where(delivered > 1e-12, promised / np.maximum(delivered, 1e-12), ratio)
     return out
@@ -129,23 +131,37 @@ def communicate(model) -> None:
         model.promise_seen = pop.aware.copy()
     p = model.spec.service_ideas.promises
     dims = model.dimensions
+    compiled = fast.enabled()
     for firm in firms:
         f = firm.index
         promise = firm.programmes.promise
         claimed = np.array([(promise.attributes or {}).get(d, firm.levels[i])
                             for i, d in enumerate(dims)])
-        target = promised_ratio(pop.weights, firm.levels, claimed, promise.ratio)
         ad = programmes.AD_REACH * (1 - np.exp(-firm.advertising_stock / programmes.AD_SCALE))
         reach = 1 - (1 - p.reach) * (1 - ad)
+        draws = rng.random(pop.n)
+        if compiled:
+            _hear_promise(pop.weights, np.asarray(firm.levels, dtype=np.float64),
+                          claimed.astype(np.float64), float(promise.ratio), draws, float(reach),
+                          pop.aware, model.promise_seen, pop.satisfaction, pop.promise_misled,
+                          float(p.credibility), float(p.experienced_credibility), f,
+                          pop.promise_expectation)
+            continue
+        target = promised_ratio(pop.weights, firm.levels, claimed, promise.ratio)
         aware = pop.aware[:, f]
         newly = aware & ~model.promise_seen[:, f]
-        heard = aware & ((rng.random(pop.n) < reach) | newly)
+        heard = aware & ((draws < reach) | newly)
         experienced = np.isfinite(pop.satisfaction[:, f])
         cred = np.where(experienced, p.experienced_credibility, p.credibility)
         cred = np.where(pop.promise_misled[:, f], 0.0, cred)  # fooled once, never again
         e = pop.promise_expectation[:, f]
         e[heard] = hear(e[heard], target[heard], cred[heard])
     model.promise_seen = pop.aware.copy()
+    if compiled:
+        _shift_by_promises(pop.weights, np.ascontiguousarray(model.levels_matrix(), np.float64),
+                           pop.promise_expectation, float(p.draw), pop.promise_shift,
+                           pop.value_shift)
+        return
     base = kernels.perceived_use_value(pop.weights, model.levels_matrix())
     new = promise_shift(pop.promise_expectation, base, p.draw).astype(np.float32)
     pop.value_shift += new - pop.promise_shift
@@ -157,6 +173,14 @@ def frame(model) -> None:
     model.promise_zone = None
     pop = model.population
     if not model.spec.mechanisms.promises or pop.promise_expectation is None:
+        return
+    if fast.enabled():
+        rows = np.empty(pop.n, dtype=np.int64)
+        adequate, desired = np.empty(pop.n, np.float32), np.empty(pop.n, np.float32)
+        k = _scale_promised_zones(pop.bought, pop.choice, pop.promise_expectation, pop.adequate,
+                                  pop.desired, rows, adequate, desired)
+        if k:
+            model.promise_zone = (rows[:k], adequate[:k], desired[:k])
         return
     who = np.nonzero(pop.bought)[0]
     e = pop.promise_expectation[who, pop.choice[who]]
@@ -170,14 +194,18 @@ def settle(model) -> None:
     pop, exp, nf = model.population, model.experience, model.n_firms
     restore_zone(pop, model.promise_zone)
     model.promise_zone = None
+    promising = model.spec.mechanisms.promises and pop.promise_expectation is not None
+    p = model.spec.service_ideas.promises
+    if fast.enabled():
+        model.quality_stats = _settle_compiled(model, promising, p)
+        return
     who, firm = exp.who, exp.firm
     # base PUV of the offer bought: perceived PUV less the shifts (nothing moves them between
     # perception and here); two gathers instead of recomputing weights × levels for every buyer
-    base = pop.puv[who, firm] - pop.value_shift[who, firm]
+    base = get(pop.puv, exp.cell) - get(pop.value_shift, exp.cell)
     e = np.ones(len(who))
-    if model.spec.mechanisms.promises and pop.promise_expectation is not None:
+    if promising:
         e = pop.promise_expectation[who, firm].astype(np.float64)
-        p = model.spec.service_ideas.promises
         pop.promise_expectation[who, firm] = after_purchase(e, exp.z < 0, p.correction,
                                                             p.betrayal)
         broken = (exp.z < 0) & (e > 1.0)
@@ -195,3 +223,111 @@ def columns(model) -> dict[str, np.ndarray]:
     expected, perceived = model.quality_stats
     return {"expected_quality": expected, "perceived_quality": perceived,
             "quality_gap": perceived - expected}
+
+
+# -- compiled path (numba): the same numbers as the numpy lines of the phases above ----------
+# ``np.float64(x)`` widens float32 (numba's ``float(x)`` keeps float32); float32 arithmetic
+# stays float32 where numpy's does (an array of float32 with a Python float).
+def _settle_compiled(model, promising: bool, p) -> tuple[np.ndarray, np.ndarray]:
+    """``settle`` after the zones are restored: one pass over the buyers (same bits)."""
+    pop, exp, nf = model.population, model.experience, model.n_firms
+    sums = np.zeros((2, nf))
+    counts = np.zeros(nf, dtype=np.int64)
+    dummy = np.zeros((1, 1), dtype=np.float32)
+    _settle_buyers(exp.who, exp.firm, exp.z, exp.performance, pop.puv, pop.value_shift,
+                   bool(promising), pop.promise_expectation if promising else dummy,
+                   pop.promise_misled if promising else dummy.astype(bool),
+                   float(p.correction), float(p.betrayal), sums, counts)
+    with np.errstate(invalid="ignore", divide="ignore"):  # as kernels.mean_by_firm
+        means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return means[0], means[1]
+
+
+@fast.jit
+def _settle_buyers(who, firm, z, performance, puv, shift, promising, expectation, misled,
+                   correction, betrayal, sums, counts):
+    """Per buyer in order, as ``settle``'s numpy lines: the expectation after the purchase.
+
+    ``after_purchase`` and the misled flag when promising; the sums of ``mean_by_firm(firm,
+    e × base)`` and ``mean_by_firm(firm, performance)`` into ``sums`` rows 0 and 1.
+    """
+    for b in range(who.shape[0]):
+        n, f = who[b], firm[b]
+        base = puv[n, f] - shift[n, f]
+        e = 1.0
+        if promising:
+            e = np.float64(expectation[n, f])
+            if z[b] < 0 and e > 1.0:  # broken: discounted from now on
+                expectation[n, f] = np.float32(1.0 - betrayal * (e - 1.0))
+                misled[n, f] = True
+            else:
+                expectation[n, f] = np.float32(e + correction * (1.0 - e))
+        sums[0, f] += e * base
+        sums[1, f] += performance[b]
+        counts[f] += 1
+
+
+@fast.jit
+def _hear_promise(weights, levels, claimed, ratio, draws, reach, aware, seen, satisfaction,
+                  misled, credibility, experienced_credibility, f, expectation):
+    """One firm's promise heard, as the numpy loop body of ``communicate`` for column ``f``.
+
+    ``promised_ratio`` (dimensions in order), who hears (aware and drawn or newly aware), the
+    credibility (experienced, misled) and ``hear`` on the float32 expectation.
+    """
+    n_dims = weights.shape[1]
+    for n in range(weights.shape[0]):
+        if not (aware[n, f] and (draws[n] < reach or not seen[n, f])):
+            continue
+        delivered = weights[n, 0] * levels[0] if n_dims > 0 else 0.0
+        promised = weights[n, 0] * claimed[0] if n_dims > 0 else 0.0
+        for d in range(1, n_dims):
+            delivered += weights[n, d] * levels[d]
+            promised += weights[n, d] * claimed[d]
+        promised = ratio * promised
+        target = promised / delivered if delivered > 1e-12 else ratio
+        sat = satisfaction[n, f]
+        cred = experienced_credibility if abs(sat) < np.inf else credibility
+        if misled[n, f]:
+            cred = 0.0
+        e = np.float64(expectation[n, f])
+        expectation[n, f] = np.float32(e + cred * (target - e))
+
+
+@fast.jit
+def _shift_by_promises(weights, levels, expectation, draw, promise_shift, value_shift):
+    """``promise_shift`` on base PUV for every (customer, firm), into both shift arrays in place.
+
+    As the numpy lines: ``draw × (e − 1)`` in float32, times base PUV in float64, rounded to
+    float32; ``value_shift`` moves by the float32 change.
+    """
+    n_dims = weights.shape[1]
+    draw32 = np.float32(draw)
+    one = np.float32(1.0)
+    for n in range(weights.shape[0]):
+        for f in range(levels.shape[0]):
+            base = weights[n, 0] * levels[f, 0] if n_dims > 0 else 0.0
+            for d in range(1, n_dims):
+                base += weights[n, d] * levels[f, d]
+            new = np.float32(np.float64(draw32 * (expectation[n, f] - one)) * base)
+            value_shift[n, f] += np.float64(new - promise_shift[n, f])
+            promise_shift[n, f] = new
+
+
+@fast.jit
+def _scale_promised_zones(bought, choice, expectation, adequate, desired, rows, saved_adequate,
+                          saved_desired):
+    """``frame``'s ``scale_zone`` for buyers whose expectation ratio is not 1; returns how many."""
+    k = 0
+    for n in range(bought.shape[0]):
+        if not bought[n]:
+            continue
+        e = expectation[n, choice[n]]
+        if e != 1.0:
+            rows[k] = n
+            saved_adequate[k] = adequate[n]
+            saved_desired[k] = desired[n]
+            adequate[n] = adequate[n] * e
+            desired[n] = desired[n] * e
+            k += 1
+    return k

@@ -15,14 +15,19 @@ import pytest
 
 from bench.step_speed import scenario
 from sim import fast
-from sim.mechanisms import satisfaction
+from sim.mechanisms import participation, promises, satisfaction
 from sim.model import MarketModel
+from sim.scenario import load_scenario
 
 pytestmark = pytest.mark.skipif(not fast.AVAILABLE, reason="numba not installed")
 
 
-def _model(customers=300, mechanisms=None, steps_before=2, entrant=False, seed=5):
-    data = scenario(customers, steps=10).model_dump(mode="json", exclude_none=True)
+def _model(customers=300, mechanisms=None, steps_before=2, entrant=False, seed=5, name=None):
+    if name is None:  # the benchmark market (6 firms, every mechanism on)
+        data = scenario(customers, steps=10).model_dump(mode="json", exclude_none=True)
+    else:
+        data = load_scenario(name).model_dump(mode="json", exclude_none=True)
+        data["market"]["customers"] = customers
     data["market"]["purchase_probability"] = 0.7
     data["mechanisms"].update(mechanisms or {})
     if entrant:
@@ -67,6 +72,7 @@ def _assert_phase_agrees(bend, phases, **kwargs) -> dict:
             fast.ENABLED = True  # both twins reach the bent state the same way
             model = _model(**kwargs)
             bend(model)
+            model._reset_step_stats()  # count this phase only
             fast.ENABLED = on
             for phase in phases:
                 phase(model)
@@ -161,3 +167,102 @@ def test_experience_with_an_unknown_best_and_nan_levels():
 
     state = _assert_phase_agrees(bend, [satisfaction.experience])
     assert np.isnan(state["exp.best"]).any() and (state["exp.best"] == 0).any()
+
+
+# -- promises ------------------------------------------------------------------------------
+def _bend_promises(model):
+    """Expectation ratios above, at and below 1, misled and never-experienced customers."""
+    _buyers(model, 0.8, rng_seed=4)
+    pop = model.population
+    rng = np.random.default_rng(9)
+    e = rng.choice(np.float32([0.8, 1.0, 1.0, 1.3, 1.6]), size=pop.promise_expectation.shape)
+    pop.promise_expectation[:] = e
+    pop.promise_misled[:] = rng.random(pop.promise_misled.shape) < 0.2
+    pop.satisfaction[rng.random(pop.satisfaction.shape) < 0.2] = np.nan
+    pop.satisfaction[rng.random(pop.satisfaction.shape) < 0.05] = np.inf
+    model.promise_seen[rng.random(model.promise_seen.shape) < 0.3] = False  # newly aware
+    model.population.aware[:, 0] = True
+
+
+def test_promises_communicate_frame_experience_settle():
+    state = _assert_phase_agrees(
+        _bend_promises,
+        [promises.communicate, promises.frame, satisfaction.experience, promises.settle],
+        name="broken_promises",
+    )
+    assert state["pop.promise_misled"].sum() > 0
+
+
+def test_promise_zone_framed_and_restored():
+    state = _assert_phase_agrees(_bend_promises, [promises.frame], name="broken_promises")
+    rows, adequate, desired = state["promise_zone"]
+    assert len(rows) > 0 and adequate.dtype == np.float32 and desired.dtype == np.float32
+    _assert_phase_agrees(_bend_promises, [promises.frame, promises.settle],
+                         name="broken_promises")
+
+
+def test_promises_settle_without_buyers_and_without_promises():
+    def no_buyers(model):
+        _bend_promises(model)
+        model.population.bought[:] = False
+        model.population.choice[:] = -1
+
+    state = _assert_phase_agrees(
+        no_buyers, [promises.frame, satisfaction.experience, promises.settle],
+        name="broken_promises")
+    assert np.isnan(state["quality_stats"][0]).all()
+    # the benchmark market: nobody promises, the quality gap is still recorded
+    state = _assert_phase_agrees(lambda m: None, [satisfaction.experience, promises.settle])
+    assert "pop.promise_expectation" not in state  # never allocated
+    assert np.isfinite(state["quality_stats"][1]).all()
+
+
+def test_promised_ratio_adds_dimensions_in_order():
+    rng = np.random.default_rng(2)
+    weights, levels, claimed = rng.random((50, 9)), rng.random(9), rng.random(9)
+    out = promises.promised_ratio(weights, levels, claimed, 1.3)
+    delivered = weights[:, 0] * levels[0]
+    promised = weights[:, 0] * claimed[0]
+    for d in range(1, 9):
+        delivered = delivered + weights[:, d] * levels[d]
+        promised = promised + weights[:, d] * claimed[d]
+    assert np.array_equal(out, 1.3 * promised / delivered)
+
+
+# -- participation -------------------------------------------------------------------------
+def _bend_participation(optional):
+    def bend(model):
+        _buyers(model, 0.9, rng_seed=6)
+        pop = model.population
+        rng = np.random.default_rng(11)
+        pop.willing[:] = rng.random(pop.n) < 0.5
+        pop.ability[:] = rng.choice(np.float32([0.1, 0.5, 0.5, 0.9]), size=pop.n)
+        pop.trust[rng.random(pop.trust.shape) < 0.1] = 0.999
+        pop.trust[rng.random(pop.trust.shape) < 0.05] = np.nan
+        for firm in model.firms:
+            if firm.programmes.participation is not None:
+                firm.programmes.participation.optional = optional
+
+    return bend
+
+
+@pytest.mark.parametrize("optional", [False, True])
+def test_participation_frame_experience_settle(optional):
+    state = _assert_phase_agrees(
+        _bend_participation(optional),
+        [participation.frame, satisfaction.experience, participation.settle],
+        name="customer_participation",
+    )
+    assert state["stats[participants]"].sum() > state["stats[able_participants]"].sum() > 0
+
+
+def test_participation_without_buyers():
+    def bend(model):
+        _bend_participation(False)(model)
+        model.population.bought[:] = False
+        model.population.choice[:] = -1
+
+    state = _assert_phase_agrees(
+        bend, [participation.frame, satisfaction.experience, participation.settle],
+        name="customer_participation")
+    assert state["stats[participants]"].sum() == 0
