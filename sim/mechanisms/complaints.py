@@ -21,8 +21,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import kernels
-from sim.mechanisms.relationships import firm_values, get, put, shift_opinion
+from sim import fast, kernels
+from sim.mechanisms.relationships import (
+    apply_opinion_delta,
+    firm_values,
+    get,
+    put,
+    shift_opinion,
+)
 
 FOLLOW_NONE, FOLLOW_RECOVERED, FOLLOW_UNVOICED, FOLLOW_FAILED = 0, 1, 2, 3
 
@@ -47,6 +53,9 @@ def voice(p_complain: np.ndarray, p_recover: np.ndarray, rng: np.random.Generato
 # -- phase ---------------------------------------------------------------------------------
 def complain(model) -> None:
     """Dissatisfied buyers complain or leave quietly; firms recover some complaints."""
+    if fast.enabled():
+        _complain_compiled(model)
+        return
     pop, exp, nf, stats = model.population, model.experience, model.n_firms, model.step_stats
     _count_follow_ups(pop, exp, stats, nf)
     low = exp.z < 0
@@ -92,3 +101,97 @@ def _count_follow_ups(pop, exp, stats, nf) -> None:
         stats[f"{name}_followups"] += kernels.count_by_firm(old[sel], nf)
         stats[f"{name}_returned"] += kernels.count_by_firm(old[sel & back], nf)
     pop.follow_up[rows] = FOLLOW_NONE
+
+
+# -- compiled path: the same draws and the same arithmetic as ``complain`` ------------------
+_FOLLOW_UP_COUNTERS = ("recovered_followups", "recovered_returned", "unvoiced_followups",
+                       "unvoiced_returned")
+_VOICE_COUNTERS = ("complaints", "recovered")
+_BUYER_COUNTERS = ("satisfied_buyers", "dissatisfied_buyers")
+_COUNTERS = _VOICE_COUNTERS + _FOLLOW_UP_COUNTERS + _BUYER_COUNTERS  # rows of _complain's counts
+
+
+def _complain_compiled(model) -> None:
+    """``complain`` in one compiled pass over the buyers after one bulk draw."""
+    pop, exp, nf, stats = model.population, model.experience, model.n_firms, model.step_stats
+    p = model.spec.relationships.complaints
+    voiced = bool(model.spec.mechanisms.complaints)
+    n_low = _count_below_adequate(exp.z) if voiced else 0
+    voiced = voiced and n_low > 0
+    if voiced:
+        p_complain = complaint_probability(firm_values(model, "complaint_accessibility", 0.5),
+                                           p.base_rate, p.accessibility_effect)
+        p_recover = np.clip(firm_values(model, "recovery_quality", 0.7), 0, 1)
+        u = model.relationship_rng.random((2, n_low))
+    else:
+        p_complain = p_recover = np.zeros(nf)
+        u = np.zeros((2, 0))
+    counts = np.zeros((len(_COUNTERS), nf), dtype=np.int64)
+    pending = _complain(
+        exp.who, exp.firm, exp.z, exp.recovered, pop.follow_up, pop.previous_supplier,
+        pop.satisfaction, pop.opinion, pop.value_shift, p_complain, p_recover, u, voiced,
+        float(p.recovered_satisfaction), float(p.recovery_goodwill), float(-p.disappointment),
+        float(-(p.disappointment + p.failed_recovery_penalty)),
+        float(model.spec.relationships.opinion_cap), counts,
+    )
+    # The counters the numpy path touches, in its order (step_stats makes a key on first use).
+    touched = (_FOLLOW_UP_COUNTERS if pending else ()) + (_VOICE_COUNTERS if voiced else ())
+    for name in touched + _BUYER_COUNTERS:
+        stats[name] += counts[_COUNTERS.index(name)]
+
+
+@fast.jit
+def _count_below_adequate(z):
+    """``np.count_nonzero(exp.z < 0)``: the buyers who draw for voice."""
+    n = 0
+    for i in range(z.shape[0]):
+        if z[i] < 0:
+            n += 1
+    return n
+
+
+@fast.jit
+def _complain(who, firm, z, recovered, follow_up, previous_supplier, satisfaction, opinion,
+              value_shift, p_complain, p_recover, u, voiced, recovered_satisfaction, goodwill,
+              unvoiced_delta, failed_delta, cap, counts):
+    """Per buyer, ``_count_follow_ups`` and then the rest of ``complain``; True if any pending.
+
+    Rows of ``counts`` are ``_COUNTERS``. Each buyer is one customer, so each opinion cell gets
+    one delta: ``shift_opinion`` reduces to ``apply_opinion_delta(0.0 + delta)``.
+    """
+    any_pending = False
+    j = 0
+    for i in range(who.shape[0]):
+        n, f = who[i], firm[i]
+        state = follow_up[n]
+        if state != FOLLOW_NONE:
+            any_pending = True
+            old = previous_supplier[n]
+            if old >= 0 and (state == FOLLOW_RECOVERED or state == FOLLOW_UNVOICED):
+                row = 2 if state == FOLLOW_RECOVERED else 4
+                counts[row, old] += 1
+                if f == old:
+                    counts[row + 1, old] += 1
+            follow_up[n] = FOLLOW_NONE
+        if z[i] < 0:
+            code = FOLLOW_UNVOICED
+            if voiced:
+                complained = u[0, j] < p_complain[f]
+                j += 1
+                delta = unvoiced_delta
+                if complained:
+                    counts[0, f] += 1
+                    code = FOLLOW_FAILED
+                    delta = failed_delta
+                    if u[1, j - 1] < p_recover[f]:
+                        counts[1, f] += 1
+                        recovered[i] = True
+                        s = satisfaction[n, f]  # np.maximum: NaN stays NaN
+                        satisfaction[n, f] = s if (s > recovered_satisfaction or np.isnan(s)) \
+                            else recovered_satisfaction
+                        code = FOLLOW_RECOVERED
+                        delta = goodwill
+                apply_opinion_delta(opinion, value_shift, n, f, 0.0 + delta, cap)
+            follow_up[n] = code
+        counts[7 if (z[i] < 0 and not recovered[i]) else 6, f] += 1
+    return any_pending

@@ -25,9 +25,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import kernels
+from sim import fast, kernels
 from sim.mechanisms.ladder import ADVOCATE
-from sim.mechanisms.relationships import cells, get, put, shift_opinion
+from sim.mechanisms.relationships import (
+    add_to_opinion_table,
+    apply_opinion_delta,
+    cells,
+    get,
+    new_opinion_table,
+    put,
+    shift_opinion,
+)
 
 
 # -- kernels -------------------------------------------------------------------------------
@@ -123,6 +131,9 @@ def talk(model) -> None:
     """Buyers tell contacts about the firm they bought from; hearers learn of it and judge it."""
     if not model.spec.mechanisms.word_of_mouth:
         return
+    if fast.enabled():
+        _talk_compiled(model)
+        return
     pop, exp, nf, stats = model.population, model.experience, model.n_firms, model.step_stats
     p = model.spec.relationships.word_of_mouth
     negative = exp.dissatisfied
@@ -137,3 +148,157 @@ def talk(model) -> None:
     stats["wom_negative"] += kernels.count_by_firm(about[bad], nf)
     put(pop.aware, cells(hearer, about, nf), True)
     shift_opinion(model, hearer, about, np.where(bad, -p.impact, p.impact))
+
+
+# -- compiled path: the same draws, in the same order, and the same arithmetic as ``talk`` -----
+PLAIN, ADVOCATING, NEGATIVE = 0, 1, 2  # how a buyer talks (the compiled path's talk_rates)
+
+
+def _talk_compiled(model) -> None:
+    """``talk`` in three compiled passes around the two bulk draws of ``tell``."""
+    pop, exp, nf, stats = model.population, model.experience, model.n_firms, model.step_stats
+    p = model.spec.relationships.word_of_mouth
+    rng = model.relationship_rng
+    indptr, indices = model.network
+    b = len(exp.who)
+    multiplier = float(p.advocate_multiplier)
+    how = np.empty(b, dtype=np.int8)
+    n_advocating, n_plain = _talk_kinds(exp.who, exp.firm, exp.z, exp.recovered, pop.rung,
+                                        ADVOCATE, how)
+    mean = mean_weight(how, n_advocating, n_plain, multiplier)
+    # talk_rates' satisfied_contacts × weight / mean, one value per kind of buyer
+    rates = np.array([p.satisfied_contacts * 1.0 / mean, p.satisfied_contacts * multiplier / mean,
+                      p.dissatisfied_contacts], dtype=np.float64)
+    present = np.array([n_plain, n_advocating, b - n_plain - n_advocating]) > 0
+    if np.isnan(rates[present]).any():  # numpy's np.repeat in tell refuses a NaN rate the same way
+        raise ValueError("negative dimensions are not allowed")
+    talkers, start, degree, told = (np.empty(b, dtype=np.int64) for _ in range(4))
+    messages, t = _talk_counts(exp.who, how, rates, indptr, rng.random(b), talkers, start, degree,
+                               told)
+    counts = np.zeros((2, nf), dtype=np.int64)
+    _talk_spread(exp.firm, how, talkers[:t], start[:t], degree[:t], told[:t], indices,
+                 rng.random(messages), float(p.impact), pop.aware, pop.opinion, pop.value_shift,
+                 float(model.spec.relationships.opinion_cap), counts)
+    stats["wom_positive"] += counts[0]
+    stats["wom_negative"] += counts[1]
+
+
+def mean_weight(how: np.ndarray, n_advocating: int, n_plain: int, multiplier: float):
+    """``weight[~negative].mean()`` of ``talk_rates`` (1.0 without satisfied buyers), same bits.
+
+    The weights are ``multiplier`` and 1.0. When ``multiplier`` is a multiple of 2^-k and the
+    total stays below 2^(53 − k), every partial sum is exact, so numpy's pairwise sum equals
+    ``n_advocating × multiplier + n_plain`` whatever its order (always so for the default 2.0);
+    otherwise numpy sums the weights itself.
+    """
+    n = n_advocating + n_plain
+    if n == 0:
+        return 1.0
+    k = next((k for k in range(53) if (multiplier * 2.0**k).is_integer()), None)
+    total = n_advocating * multiplier + n_plain
+    if k is not None and total * 2.0**k < 2.0**53:
+        return np.float64(total) / n
+    return np.where(how[how != NEGATIVE] == ADVOCATING, multiplier, 1.0).mean()
+
+
+@fast.jit
+def _talk_kinds(who, firm, z, recovered, rung, advocate_rung, how):
+    """``exp.dissatisfied`` and the advocate test of ``talk``: PLAIN, ADVOCATING or NEGATIVE.
+
+    Returns the numbers of advocating and plain satisfied buyers.
+    """
+    n_advocating = n_plain = 0
+    for i in range(who.shape[0]):
+        if z[i] < 0 and not recovered[i]:
+            how[i] = NEGATIVE
+        elif rung[who[i], firm[i]] >= advocate_rung:
+            how[i] = ADVOCATING
+            n_advocating += 1
+        else:
+            how[i] = PLAIN
+            n_plain += 1
+    return n_advocating, n_plain
+
+
+@fast.jit
+def _talk_counts(who, how, rates, indptr, u, talkers, start, degree, told):
+    """``tell``'s number told, ``int(min(rate, degree) + u)``, kept for buyers who tell anyone.
+
+    Returns (messages, t): ``talkers[:t]`` are positions in ``who``, with their neighbour lists'
+    ``start`` and ``degree`` and their number ``told``.
+    """
+    total = 0
+    n_talkers = 0
+    for i in range(who.shape[0]):
+        rate = rates[how[i]]
+        first = indptr[who[i]]
+        deg = indptr[who[i] + 1] - first
+        k = np.int64((rate if rate < deg else np.float64(deg)) + u[i])
+        talkers[n_talkers] = i  # overwritten unless k > 0: no branch
+        start[n_talkers] = first
+        degree[n_talkers] = deg
+        told[n_talkers] = k
+        n_talkers += k > 0
+        total += k
+    return total, n_talkers
+
+
+@fast.jit
+def _talk_spread(firm, how, talkers, start, degree, told, indices, u, impact, aware, opinion,
+                 value_shift, cap, counts):
+    """``tell``'s picks, then the counts, awareness and ``shift_opinion`` of ``talk``.
+
+    One pass over the messages applies each to its cell as if it were the cell's only one
+    (``shift_opinion`` with a single delta), keeping the cell's previous opinion and shift, and
+    marks cells heard again (bitmaps). Those few are then put back and redone as
+    ``shift_opinion`` does: their deltas summed in message order, clipped once.
+    """
+    n_firms = aware.shape[1]
+    m = u.shape[0]
+    seen = np.zeros((aware.size + 7) // 8, dtype=np.uint8)
+    repeated = np.zeros_like(seen)
+    keys = np.empty(m, dtype=np.int64)
+    old_opinion = np.empty(m, dtype=opinion.dtype)
+    old_shift = np.empty(m, dtype=value_shift.dtype)
+    n_repeats = 0
+    j = 0
+    for t in range(talkers.shape[0]):
+        about = firm[talkers[t]]
+        bad = how[talkers[t]] == NEGATIVE
+        delta = -impact if bad else impact
+        counts[np.int64(bad), about] += told[t]
+        for _ in range(told[t]):
+            hearer = np.int64(indices[start[t] + np.int64(u[j] * degree[t])])
+            aware[hearer, about] = True
+            key = hearer * n_firms + about
+            keys[j] = key
+            byte, bit = key >> 3, np.uint8(1 << (key & 7))
+            if seen[byte] & bit:
+                repeated[byte] |= bit
+                n_repeats += 1
+            else:
+                seen[byte] |= bit
+                old_opinion[j] = opinion[hearer, about]
+                old_shift[j] = value_shift[hearer, about]
+                apply_opinion_delta(opinion, value_shift, hearer, about, 0.0 + delta, cap)
+            j += 1
+    if n_repeats == 0:
+        return
+    table, totals, shift = new_opinion_table(n_repeats)
+    first = np.full(table.shape[0], -1, dtype=np.int64)  # message that first reached the cell
+    j = 0
+    for t in range(talkers.shape[0]):
+        delta = -impact if how[talkers[t]] == NEGATIVE else impact
+        for _ in range(told[t]):
+            key = keys[j]
+            if repeated[key >> 3] & np.uint8(1 << (key & 7)):
+                pos = add_to_opinion_table(table, totals, shift, key, delta)
+                if first[pos] < 0:
+                    first[pos] = j
+            j += 1
+    for pos in range(table.shape[0]):
+        if first[pos] >= 0:
+            hearer, about = divmod(table[pos], n_firms)
+            opinion[hearer, about] = old_opinion[first[pos]]
+            value_shift[hearer, about] = old_shift[first[pos]]
+            apply_opinion_delta(opinion, value_shift, hearer, about, totals[pos], cap)
