@@ -305,3 +305,16 @@ def test_gumbel_choice_nan_matches_numpy_argmax():
                                    noise.copy())
     assert np.array_equal(got, expected)
     assert list(got[:3]) == [kernels.NO_FIRM] * 3 and got[3] >= 0 and got[4] >= 0
+
+
+def test_perceive_without_dimensions_matches_numpy(numpy_only):
+    """No value dimension: PUV is the value shift alone on both paths."""
+    rng = np.random.default_rng(9)
+    n, f = 50, 3
+    w, levels, shift = np.zeros((n, 0)), np.zeros((f, 0)), rng.normal(size=(n, f))
+    prices, ref, costs = rng.random(f) + 1, rng.random(n) + 1, rng.random(f)
+    puv, pp = np.empty((n, f)), np.empty((n, f))
+    fast.perceive_fused(w, levels, shift, prices, ref, costs, puv, pp)
+    numpy_only(False)
+    assert np.array_equal(puv, kernels.perceived_use_value(w, levels) + shift)
+    assert np.array_equal(pp, kernels.perceived_price(prices, ref, costs))
