@@ -57,66 +57,83 @@ def _supplier_aggregates(model) -> dict[str, np.ndarray]:
     }
 
 
+# Rows of the per-firm means ``_aggregates`` returns.
+MEANS = ("pp", "puv", "satisfaction", "trust", "loyalty")
+
+
 def _aggregates(model, active: np.ndarray) -> dict[str, np.ndarray]:
-    """Offer means (``pp``, ``puv``, ``aware``) and the supplier aggregates of this step."""
+    """The per-firm and per-segment figures of this step, from the customer arrays.
+
+    Returns:
+        ``means``: (5, F) the rows of :data:`MEANS`: mean PP and PUV over the customers who
+        know the firm, mean satisfaction, trust and loyalty of its current customers (NaN where
+        there are none); ``aware`` and ``customers``: (F,) those counts; ``seg_customers``,
+        ``seg_buyers``: (S, F) customers and this step's buyers per segment and firm;
+        ``seg_satisfaction``: (S, F) their mean finite satisfaction (NaN where none).
+    """
     pop = model.population
     if fast.enabled():
         nf, ns = model.n_firms, len(model.segment_names)
-        agg = {
-            "pp_sum": np.zeros(nf), "puv_sum": np.zeros(nf),
-            "aware": np.zeros(nf, dtype=np.int64),
-            "customers": np.zeros(nf, dtype=np.int64), "sat_sum": np.zeros(nf),
-            "trust_sum": np.zeros(nf), "loyal_sum": np.zeros(nf),
-            "seg_customers": np.zeros((ns, nf), dtype=np.int64),
-            "seg_buyers": np.zeros((ns, nf), dtype=np.int64),
-            "seg_sat_sum": np.zeros((ns, nf)), "seg_sat_n": np.zeros((ns, nf), dtype=np.int64),
-        }
+        sums, counts = np.zeros((5, nf)), np.zeros((2, nf), dtype=np.int64)
+        seg_sums, seg_counts = np.zeros((ns, nf)), np.zeros((3, ns, nf), dtype=np.int64)
         _step_sums(pop.pp, pop.puv, pop.aware, active, pop.supplier, pop.segment, pop.bought,
-                   pop.choice, pop.satisfaction, pop.trust, pop.loyalty, *agg.values())
-        agg["pp"] = _mean(agg.pop("pp_sum"), agg["aware"])
-        agg["puv"] = _mean(agg.pop("puv_sum"), agg["aware"])
-        return agg
+                   pop.choice, pop.satisfaction, pop.trust, pop.loyalty, sums, counts,
+                   seg_sums, seg_counts)
+        return {
+            "means": _mean(sums, counts[[0, 0, 1, 1, 1]]), "aware": counts[0],
+            "customers": counts[1], "seg_customers": seg_counts[0],
+            "seg_buyers": seg_counts[1], "seg_satisfaction": _mean(seg_sums, seg_counts[2]),
+        }
     agg = _supplier_aggregates(model)
-    agg["pp"], agg["puv"], agg["aware"] = _offer_means(pop, active)
-    return agg
+    pp, puv, aware = _offer_means(pop, active)
+    customers = agg["customers"]
+    return {
+        "means": np.stack([pp, puv, _mean(agg["sat_sum"], customers),
+                           _mean(agg["trust_sum"], customers),
+                           _mean(agg["loyal_sum"], customers)]),
+        "aware": aware, "customers": customers, "seg_customers": agg["seg_customers"],
+        "seg_buyers": agg["seg_buyers"],
+        "seg_satisfaction": _mean(agg["seg_sat_sum"], agg["seg_sat_n"]),
+    }
 
 
 @fast.jit
 def _step_sums(pp, puv, aware, active, supplier, segment, bought, choice, satisfaction, trust,
-               loyalty, pp_sum, puv_sum, aware_n, customers, sat_sum, trust_sum, loyal_sum,
-               seg_customers, seg_buyers, seg_sat_sum, seg_sat_n):
+               loyalty, sums, counts, seg_sums, seg_counts):
     """Every sum of :func:`_offer_means` and :func:`_supplier_aggregates` in one pass.
 
     Mirrors ``kernels.column_mean`` over ``aware & active`` (columns summed row by row; rows
     left out add nothing instead of 0.0, the same sums) and the ``count_by_firm`` / ``bincount``
-    sums over each customer's supplier, all in customer order: per firm the customers and the
-    sums of satisfaction (NaN included, as ``kernels.mean_by_firm``), trust and loyalty toward
-    the supplier; per segment × firm the customers, this step's buyers by their choice, and the
-    sum and count of finite satisfaction.
+    sums over each customer's supplier, all in customer order. Fills ``sums`` (5, F) with the
+    sums of PP and PUV over known offers and of satisfaction (NaN included, as
+    ``kernels.mean_by_firm``), trust and loyalty toward the supplier; ``counts`` (2, F) with
+    the customers who know the firm and its customers; ``seg_sums`` (S, F) with the sum of
+    finite satisfaction and ``seg_counts`` (3, S, F) with the customers, this step's buyers
+    (by their choice) and the count of finite satisfaction per segment × firm.
     """
     n, nf = pp.shape
     for i in range(n):
         for f in range(nf):
             if aware[i, f] and active[f]:
-                pp_sum[f] += pp[i, f]
-                puv_sum[f] += puv[i, f]
-                aware_n[f] += 1
+                sums[0, f] += pp[i, f]
+                sums[1, f] += puv[i, f]
+                counts[0, f] += 1
         s = segment[i]
         f = supplier[i]
         if f >= 0 and f < nf:
-            customers[f] += 1
+            counts[1, f] += 1
             sat = satisfaction[i, f]
-            sat_sum[f] += sat
-            trust_sum[f] += trust[i, f]
-            loyal_sum[f] += loyalty[i]
-            seg_customers[s, f] += 1
+            sums[2, f] += sat
+            sums[3, f] += trust[i, f]
+            sums[4, f] += loyalty[i]
+            seg_counts[0, s, f] += 1
             if np.isfinite(sat):
-                seg_sat_sum[s, f] += sat
-                seg_sat_n[s, f] += 1
+                seg_sums[s, f] += sat
+                seg_counts[2, s, f] += 1
         if bought[i]:
             c = choice[i]
             if c >= 0 and c < nf:
-                seg_buyers[s, c] += 1
+                seg_counts[1, s, c] += 1
 
 
 def _mean(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -165,7 +182,7 @@ class Recorder:
         total_units = units.sum()
         share = units / total_units if total_units > 0 else np.zeros(nf)
         agg = _aggregates(model, active)
-        pp, puv, customers = agg["pp"], agg["puv"], agg["customers"]
+        pp, puv, satisfaction, trust, loyalty = agg["means"]
         self._remember_offers(pp, puv, idx)
         labels = classify(np.where(active, pp, np.nan), np.where(active, puv, np.nan))
         on_market = [model.firms[f] for f in idx.tolist()]
@@ -178,9 +195,6 @@ class Recorder:
         def counts(per_firm: np.ndarray) -> list[int]:  # int(count): truncated toward zero
             return values(per_firm.astype(np.int64))
 
-        satisfaction, trust, loyalty = _mean(
-            np.stack([agg["sat_sum"], agg["trust_sum"], agg["loyal_sum"]]), customers
-        )
         # column → values of the firms on the market; rows are built from these at the end
         columns = {
             "replicate": [self.replicate] * k, "step": [model.steps] * k,
@@ -188,7 +202,7 @@ class Recorder:
             "price": [firm.price for firm in on_market],
             "pp": values(pp), "puv": values(puv),
             "clock_position": [labels[f] for f in idx.tolist()],
-            "share": values(share), "customers": values(customers),
+            "share": values(share), "customers": values(agg["customers"]),
             "new_customers": counts(stats["new_customers"]),
             "lost_customers": counts(stats["lost_customers"]),
             "satisfaction": values(satisfaction), "trust": values(trust),
@@ -222,16 +236,15 @@ class Recorder:
         seg_total = buyers.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(seg_total > 0, buyers / np.maximum(seg_total, 1), 0.0)
-        satisfaction = _mean(agg["seg_sat_sum"], agg["seg_sat_n"])
         # (segment, firm on the market) tables as nested lists
-        tables = [a[:, idx].tolist() for a in (agg["seg_customers"], buyers, share, satisfaction)]
-        rep, step, rows = self.replicate, model.steps, self.segment_rows
-        for seg, *per_firm in zip(model.segment_names, *tables, strict=True):
-            for name, c, b, sh, sat in zip(names, *per_firm, strict=True):
-                rows.append({
-                    "replicate": rep, "step": step, "segment": seg, "firm": name,
-                    "customers": c, "buyers": b, "share": sh, "satisfaction": sat,
-                })
+        tables = [a[:, idx].tolist()
+                  for a in (agg["seg_customers"], buyers, share, agg["seg_satisfaction"])]
+        rep, step = self.replicate, model.steps
+        self.segment_rows.extend(
+            dict(zip(SEGMENT_COLUMNS, (rep, step, seg, *row), strict=True))
+            for seg, *per_firm in zip(model.segment_names, *tables, strict=True)
+            for row in zip(names, *per_firm, strict=True)
+        )
 
     def firms_frame(self) -> pd.DataFrame:
         """The firms table, contract columns first."""

@@ -112,6 +112,15 @@ def test_customer_value_columns_match_numpy(market, edge, monkeypatch):
         assert _same(compiled[key], plain[key]), key
 
 
+@pytest.mark.parametrize("estimate", [[np.nan, 1.5, -0.2], [np.inf, -np.inf, -0.0],
+                                      [0.999, 0.0, 0.5]])
+def test_customer_value_retention_clipped_alike(market, estimate, monkeypatch):
+    market.retention_estimate = np.array(estimate)
+    compiled, plain = _both_paths(lambda: customer_value.columns(market), monkeypatch)
+    for key in compiled:
+        assert _same(compiled[key], plain[key]), key
+
+
 def test_empty_population(market, monkeypatch):
     """No customers at all: every count 0, every mean NaN, on both paths."""
     pop = market.population
@@ -122,11 +131,8 @@ def test_empty_population(market, monkeypatch):
     active = market.active_mask()
     compiled, plain = _both_paths(lambda: collect._aggregates(market, active), monkeypatch)
     for key in compiled:
-        # numpy's bincount of no values with weights gives int zeros; the means are the same
-        as_float = key.endswith("_sum")
-        assert _same(*(np.asarray(x, float) if as_float else x
-                       for x in (compiled[key], plain[key]))), key
-    assert np.isnan(compiled["pp"]).all() and not compiled["customers"].any()
+        assert _same(compiled[key], plain[key]), key
+    assert np.isnan(compiled["means"]).all() and not compiled["customers"].any()
     compiled, plain = _both_paths(lambda: customer_value.columns(market), monkeypatch)
     for key in compiled:
         assert _same(compiled[key], plain[key]), key
