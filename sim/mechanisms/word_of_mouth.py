@@ -29,7 +29,7 @@ from sim import fast, kernels
 from sim.mechanisms.ladder import ADVOCATE
 from sim.mechanisms.relationships import (
     add_to_opinion_table,
-    apply_opinion_delta,
+    apply_opinion_table,
     cells,
     get,
     new_opinion_table,
@@ -248,57 +248,54 @@ def _talk_spread(firm, how, talkers, start, degree, told, indices, u, impact, aw
                  value_shift, cap, counts):
     """``tell``'s picks, then the counts, awareness and ``shift_opinion`` of ``talk``.
 
-    One pass over the messages applies each to its cell as if it were the cell's only one
-    (``shift_opinion`` with a single delta), keeping the cell's previous opinion and shift, and
-    marks cells heard again (bitmaps). Those few are then put back and redone as
-    ``shift_opinion`` does: their deltas summed in message order, clipped once.
+    The first pass picks each message's hearer and marks the cells heard more than once (two
+    bitmaps). A cell heard once gets ``shift_opinion`` of its single delta: the old values of
+    all such cells are gathered first, in a loop of loads only (so that many cache misses are in
+    flight at once), then written. Cells heard more than once sum their deltas in message order
+    in a table and are clipped once, as ``shift_opinion`` does.
     """
     n_firms = aware.shape[1]
     m = u.shape[0]
     seen = np.zeros((aware.size + 7) // 8, dtype=np.uint8)
     repeated = np.zeros_like(seen)
-    keys = np.empty(m, dtype=np.int64)
-    old_opinion = np.empty(m, dtype=opinion.dtype)
-    old_shift = np.empty(m, dtype=value_shift.dtype)
+    hearers, abouts, deltas = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m)
     n_repeats = 0
     j = 0
     for t in range(talkers.shape[0]):
         about = firm[talkers[t]]
         bad = how[talkers[t]] == NEGATIVE
-        delta = -impact if bad else impact
         counts[np.int64(bad), about] += told[t]
         for _ in range(told[t]):
             hearer = np.int64(indices[start[t] + np.int64(u[j] * degree[t])])
-            aware[hearer, about] = True
+            hearers[j], abouts[j], deltas[j] = hearer, about, -impact if bad else impact
+            j += 1
             key = hearer * n_firms + about
-            keys[j] = key
             byte, bit = key >> 3, np.uint8(1 << (key & 7))
             if seen[byte] & bit:
                 repeated[byte] |= bit
                 n_repeats += 1
-            else:
-                seen[byte] |= bit
-                old_opinion[j] = opinion[hearer, about]
-                old_shift[j] = value_shift[hearer, about]
-                apply_opinion_delta(opinion, value_shift, hearer, about, 0.0 + delta, cap)
-            j += 1
+            seen[byte] |= bit
+    for j in range(m):
+        aware[hearers[j], abouts[j]] = True
+    old_opinion, old_shift = np.empty(m, opinion.dtype), np.empty(m, value_shift.dtype)
+    for j in range(m):
+        old_opinion[j] = opinion[hearers[j], abouts[j]]
+        old_shift[j] = value_shift[hearers[j], abouts[j]]
+    for j in range(m):
+        key = hearers[j] * n_firms + abouts[j]
+        if repeated[key >> 3] & np.uint8(1 << (key & 7)):
+            continue
+        old = np.float64(old_opinion[j])  # apply_opinion_delta of one delta, old values gathered
+        new = old + (0.0 + deltas[j])
+        new = -cap if new < -cap else new
+        new = cap if new > cap else new
+        opinion[hearers[j], abouts[j]] = np.float32(new)
+        value_shift[hearers[j], abouts[j]] = old_shift[j] + (new - old)
     if n_repeats == 0:
         return
     table, totals, shift = new_opinion_table(n_repeats)
-    first = np.full(table.shape[0], -1, dtype=np.int64)  # message that first reached the cell
-    j = 0
-    for t in range(talkers.shape[0]):
-        delta = -impact if how[talkers[t]] == NEGATIVE else impact
-        for _ in range(told[t]):
-            key = keys[j]
-            if repeated[key >> 3] & np.uint8(1 << (key & 7)):
-                pos = add_to_opinion_table(table, totals, shift, key, delta)
-                if first[pos] < 0:
-                    first[pos] = j
-            j += 1
-    for pos in range(table.shape[0]):
-        if first[pos] >= 0:
-            hearer, about = divmod(table[pos], n_firms)
-            opinion[hearer, about] = old_opinion[first[pos]]
-            value_shift[hearer, about] = old_shift[first[pos]]
-            apply_opinion_delta(opinion, value_shift, hearer, about, totals[pos], cap)
+    for j in range(m):
+        key = hearers[j] * n_firms + abouts[j]
+        if repeated[key >> 3] & np.uint8(1 << (key & 7)):
+            add_to_opinion_table(table, totals, shift, key, deltas[j])
+    apply_opinion_table(table, totals, n_firms, opinion, value_shift, cap)
