@@ -120,7 +120,7 @@ def communicate(model) -> None:
     """Promises reach customers and move their expectations; perceived PUV follows."""
     if not model.spec.mechanisms.promises:
         return
-    pop, rng = model.population, model.relationship_rng
+    pop = model.population
     firms = _promisers(model)
     if not firms and pop.promise_expectation is None:
         return
@@ -130,24 +130,12 @@ def communicate(model) -> None:
         pop.promise_misled = np.zeros((pop.n, model.n_firms), dtype=bool)
         model.promise_seen = pop.aware.copy()
     p = model.spec.service_ideas.promises
-    dims = model.dimensions
-    compiled = fast.enabled()
-    for firm in firms:
-        f = firm.index
-        promise = firm.programmes.promise
-        claimed = np.array([(promise.attributes or {}).get(d, firm.levels[i])
-                            for i, d in enumerate(dims)])
-        ad = programmes.AD_REACH * (1 - np.exp(-firm.advertising_stock / programmes.AD_SCALE))
-        reach = 1 - (1 - p.reach) * (1 - ad)
-        draws = rng.random(pop.n)
-        if compiled:
-            _hear_promise(pop.weights, np.asarray(firm.levels, dtype=np.float64),
-                          claimed.astype(np.float64), float(promise.ratio), draws, float(reach),
-                          pop.aware, model.promise_seen, pop.satisfaction, pop.promise_misled,
-                          float(p.credibility), float(p.experienced_credibility), f,
-                          pop.promise_expectation)
-            continue
-        target = promised_ratio(pop.weights, firm.levels, claimed, promise.ratio)
+    heard_of = [_hearing(model, firm, p) for firm in firms]  # (f, claimed, reach, draws)
+    if fast.enabled():
+        _communicate_compiled(model, firms, heard_of, p)
+        return
+    for firm, (f, claimed, reach, draws) in zip(firms, heard_of, strict=True):
+        target = promised_ratio(pop.weights, firm.levels, claimed, firm.programmes.promise.ratio)
         aware = pop.aware[:, f]
         newly = aware & ~model.promise_seen[:, f]
         heard = aware & ((draws < reach) | newly)
@@ -157,15 +145,20 @@ def communicate(model) -> None:
         e = pop.promise_expectation[:, f]
         e[heard] = hear(e[heard], target[heard], cred[heard])
     model.promise_seen = pop.aware.copy()
-    if compiled:
-        _shift_by_promises(pop.weights, np.ascontiguousarray(model.levels_matrix(), np.float64),
-                           pop.promise_expectation, float(p.draw), pop.promise_shift,
-                           pop.value_shift)
-        return
     base = kernels.perceived_use_value(pop.weights, model.levels_matrix())
     new = promise_shift(pop.promise_expectation, base, p.draw).astype(np.float32)
     pop.value_shift += new - pop.promise_shift
     pop.promise_shift = new
+
+
+def _hearing(model, firm, p) -> tuple[int, np.ndarray, float, np.ndarray]:
+    """A promising firm's column, claimed levels, reach this step and one uniform per customer."""
+    promise = firm.programmes.promise
+    claimed = np.array([(promise.attributes or {}).get(d, firm.levels[i])
+                        for i, d in enumerate(model.dimensions)])
+    ad = programmes.AD_REACH * (1 - np.exp(-firm.advertising_stock / programmes.AD_SCALE))
+    reach = 1 - (1 - p.reach) * (1 - ad)
+    return firm.index, claimed, reach, model.relationship_rng.random(model.population.n)
 
 
 def frame(model) -> None:
@@ -267,45 +260,55 @@ def _settle_buyers(who, firm, z, performance, puv, shift, promising, expectation
         counts[f] += 1
 
 
-@fast.jit
-def _hear_promise(weights, levels, claimed, ratio, draws, reach, aware, seen, satisfaction,
-                  misled, credibility, experienced_credibility, f, expectation):
-    """One firm's promise heard, as the numpy loop body of ``communicate`` for column ``f``.
-
-    ``promised_ratio`` (dimensions in order), who hears (aware and drawn or newly aware), the
-    credibility (experienced, misled) and ``hear`` on the float32 expectation.
-    """
-    n_dims = weights.shape[1]
-    for n in range(weights.shape[0]):
-        if not (aware[n, f] and (draws[n] < reach or not seen[n, f])):
-            continue
-        delivered = weights[n, 0] * levels[0] if n_dims > 0 else 0.0
-        promised = weights[n, 0] * claimed[0] if n_dims > 0 else 0.0
-        for d in range(1, n_dims):
-            delivered += weights[n, d] * levels[d]
-            promised += weights[n, d] * claimed[d]
-        promised = ratio * promised
-        target = promised / delivered if delivered > 1e-12 else ratio
-        sat = satisfaction[n, f]
-        cred = experienced_credibility if abs(sat) < np.inf else credibility
-        if misled[n, f]:
-            cred = 0.0
-        e = np.float64(expectation[n, f])
-        expectation[n, f] = np.float32(e + cred * (target - e))
+def _communicate_compiled(model, firms, heard_of, p) -> None:
+    """``communicate`` after the draws: one compiled pass over the customers (same bits)."""
+    pop = model.population
+    k, n_dims = len(firms), len(model.dimensions)
+    cols = np.array([f for f, _, _, _ in heard_of], dtype=np.int64)
+    claimed = np.array([c for _, c, _, _ in heard_of], dtype=np.float64).reshape(k, n_dims)
+    reach = np.array([r for _, _, r, _ in heard_of], dtype=np.float64)
+    draws = np.array([d for _, _, _, d in heard_of]).reshape(k, pop.n)
+    ratio = np.array([firm.programmes.promise.ratio for firm in firms], dtype=np.float64)
+    _promise_rows(pop.weights, np.ascontiguousarray(model.levels_matrix(), np.float64), cols,
+                  claimed, ratio, reach, draws, pop.aware, model.promise_seen, pop.satisfaction,
+                  pop.promise_misled, float(p.credibility), float(p.experienced_credibility),
+                  float(p.draw), pop.promise_expectation, pop.promise_shift, pop.value_shift)
 
 
 @fast.jit
-def _shift_by_promises(weights, levels, expectation, draw, promise_shift, value_shift):
-    """``promise_shift`` on base PUV for every (customer, firm), into both shift arrays in place.
+def _promise_rows(weights, levels, cols, claimed, ratio, reach, draws, aware, seen,
+                  satisfaction, misled, credibility, experienced_credibility, draw, expectation,
+                  promise_shift, value_shift):
+    """Customer by customer, the numpy lines of ``communicate`` (rows are independent).
 
-    As the numpy lines: ``draw × (e − 1)`` in float32, times base PUV in float64, rounded to
-    float32; ``value_shift`` moves by the float32 change.
+    For each promising firm (column ``cols[i]``): who hears (aware and drawn, or newly aware),
+    ``promised_ratio`` (dimensions in order), the credibility (experienced, misled) and
+    ``hear`` on the float32 expectation. Then the row's awareness is remembered and
+    ``promise_shift`` recomputed for every firm: ``draw × (e − 1)`` in float32, times base PUV
+    in float64, rounded to float32; ``value_shift`` moves by the float32 change.
     """
     n_dims = weights.shape[1]
     draw32 = np.float32(draw)
     one = np.float32(1.0)
     for n in range(weights.shape[0]):
+        for i in range(cols.shape[0]):
+            f = cols[i]
+            if not (aware[n, f] and (draws[i, n] < reach[i] or not seen[n, f])):
+                continue
+            delivered = weights[n, 0] * levels[f, 0] if n_dims > 0 else 0.0
+            promised = weights[n, 0] * claimed[i, 0] if n_dims > 0 else 0.0
+            for d in range(1, n_dims):
+                delivered += weights[n, d] * levels[f, d]
+                promised += weights[n, d] * claimed[i, d]
+            promised = ratio[i] * promised
+            target = promised / delivered if delivered > 1e-12 else ratio[i]
+            cred = experienced_credibility if abs(satisfaction[n, f]) < np.inf else credibility
+            if misled[n, f]:
+                cred = 0.0
+            e = np.float64(expectation[n, f])
+            expectation[n, f] = np.float32(e + cred * (target - e))
         for f in range(levels.shape[0]):
+            seen[n, f] = aware[n, f]
             base = weights[n, 0] * levels[f, 0] if n_dims > 0 else 0.0
             for d in range(1, n_dims):
                 base += weights[n, d] * levels[f, d]

@@ -193,6 +193,16 @@ def test_promises_communicate_frame_experience_settle():
     assert state["pop.promise_misled"].sum() > 0
 
 
+def test_promises_communicate_after_the_promisers_stop():
+    def bend(model):
+        _bend_promises(model)
+        for firm in model.firms:
+            firm.programmes.promise = None  # the state stays; the shifts decay to the new e
+
+    state = _assert_phase_agrees(bend, [promises.communicate], name="broken_promises")
+    assert state["pop.promise_shift"].any()
+
+
 def test_promise_zone_framed_and_restored():
     state = _assert_phase_agrees(_bend_promises, [promises.frame], name="broken_promises")
     rows, adequate, desired = state["promise_zone"]
