@@ -23,10 +23,10 @@ import numpy as np
 
 from sim import fast, kernels
 from sim.mechanisms.relationships import (
-    apply_opinion_delta,
     firm_values,
     get,
     put,
+    shift_distinct_cells,
     shift_opinion,
 )
 
@@ -157,10 +157,12 @@ def _complain(who, firm, z, recovered, follow_up, previous_supplier, satisfactio
     """Per buyer, ``_count_follow_ups`` and then the rest of ``complain``; True if any pending.
 
     Rows of ``counts`` are ``_COUNTERS``. Each buyer is one customer, so each opinion cell gets
-    one delta: ``shift_opinion`` reduces to ``apply_opinion_delta(0.0 + delta)``.
+    one delta: ``shift_opinion`` reduces to ``shift_distinct_cells``, done after the pass.
     """
     any_pending = False
     j = 0
+    n_low = u.shape[1]
+    rows, firms, deltas = np.empty(n_low, np.int64), np.empty(n_low, np.int64), np.empty(n_low)
     for i in range(who.shape[0]):
         n, f = who[i], firm[i]
         state = follow_up[n]
@@ -191,7 +193,8 @@ def _complain(who, firm, z, recovered, follow_up, previous_supplier, satisfactio
                             else recovered_satisfaction
                         code = FOLLOW_RECOVERED
                         delta = goodwill
-                apply_opinion_delta(opinion, value_shift, n, f, 0.0 + delta, cap)
+                rows[j - 1], firms[j - 1], deltas[j - 1] = n, f, delta
             follow_up[n] = code
         counts[7 if (z[i] < 0 and not recovered[i]) else 6, f] += 1
+    shift_distinct_cells(opinion, value_shift, rows[:j], firms[:j], deltas[:j], cap)
     return any_pending

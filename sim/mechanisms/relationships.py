@@ -207,6 +207,27 @@ def apply_opinion_delta(opinion, value_shift, row, firm, total, cap):
 
 
 @fast.jit
+def shift_distinct_cells(opinion, value_shift, rows, firms, deltas, cap):
+    """``shift_opinion`` for distinct cells, one delta each (``apply_opinion_delta`` of each).
+
+    The old values of all cells are gathered first, in a loop of loads only, so that many cache
+    misses are in flight at once; then the new ones are written.
+    """
+    m = rows.shape[0]
+    old_opinion, old_shift = np.empty(m, opinion.dtype), np.empty(m, value_shift.dtype)
+    for q in range(m):
+        old_opinion[q] = opinion[rows[q], firms[q]]
+        old_shift[q] = value_shift[rows[q], firms[q]]
+    for q in range(m):
+        old = np.float64(old_opinion[q])
+        new = old + (0.0 + deltas[q])  # 0.0 + delta: np.bincount's sum of one delta
+        new = -cap if new < -cap else new
+        new = cap if new > cap else new
+        opinion[rows[q], firms[q]] = np.float32(new)
+        value_shift[rows[q], firms[q]] = old_shift[q] + (new - old)
+
+
+@fast.jit
 def apply_opinion_table(keys, totals, n_firms, opinion, value_shift, cap):
     """Apply every cell of a filled table (distinct cells, so the order does not matter)."""
     for pos in range(keys.shape[0]):

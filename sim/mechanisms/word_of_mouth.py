@@ -34,6 +34,7 @@ from sim.mechanisms.relationships import (
     get,
     new_opinion_table,
     put,
+    shift_distinct_cells,
     shift_opinion,
 )
 
@@ -249,10 +250,9 @@ def _talk_spread(firm, how, talkers, start, degree, told, indices, u, impact, aw
     """``tell``'s picks, then the counts, awareness and ``shift_opinion`` of ``talk``.
 
     The first pass picks each message's hearer and marks the cells heard more than once (two
-    bitmaps). A cell heard once gets ``shift_opinion`` of its single delta: the old values of
-    all such cells are gathered first, in a loop of loads only (so that many cache misses are in
-    flight at once), then written. Cells heard more than once sum their deltas in message order
-    in a table and are clipped once, as ``shift_opinion`` does.
+    bitmaps). Cells heard once get their single delta (``shift_distinct_cells``); cells heard
+    more than once sum their deltas in message order in a table and are clipped once, as
+    ``shift_opinion`` does.
     """
     n_firms = aware.shape[1]
     m = u.shape[0]
@@ -277,25 +277,15 @@ def _talk_spread(firm, how, talkers, start, degree, told, indices, u, impact, aw
             seen[byte] |= bit
     for j in range(m):
         aware[hearers[j], abouts[j]] = True
-    old_opinion, old_shift = np.empty(m, opinion.dtype), np.empty(m, value_shift.dtype)
-    for j in range(m):
-        old_opinion[j] = opinion[hearers[j], abouts[j]]
-        old_shift[j] = value_shift[hearers[j], abouts[j]]
-    for j in range(m):
-        key = hearers[j] * n_firms + abouts[j]
-        if repeated[key >> 3] & np.uint8(1 << (key & 7)):
-            continue
-        old = np.float64(old_opinion[j])  # apply_opinion_delta of one delta, old values gathered
-        new = old + (0.0 + deltas[j])
-        new = -cap if new < -cap else new
-        new = cap if new > cap else new
-        opinion[hearers[j], abouts[j]] = np.float32(new)
-        value_shift[hearers[j], abouts[j]] = old_shift[j] + (new - old)
-    if n_repeats == 0:
-        return
     table, totals, shift = new_opinion_table(n_repeats)
-    for j in range(m):
+    single = 0
+    for j in range(m):  # repeated cells into the table; the others compacted in place
         key = hearers[j] * n_firms + abouts[j]
         if repeated[key >> 3] & np.uint8(1 << (key & 7)):
             add_to_opinion_table(table, totals, shift, key, deltas[j])
+        else:
+            hearers[single], abouts[single], deltas[single] = hearers[j], abouts[j], deltas[j]
+            single += 1
+    shift_distinct_cells(opinion, value_shift, hearers[:single], abouts[:single],
+                         deltas[:single], cap)
     apply_opinion_table(table, totals, n_firms, opinion, value_shift, cap)

@@ -156,10 +156,19 @@ def test_talk_same_bits(buyers, wom, monkeypatch):
 
 
 @pytest.mark.parametrize("cap", [0.0, 0.05, 5.0])
-def test_talk_with_tiny_and_wide_caps(cap, monkeypatch):
-    params = _params(cap=cap, satisfied_contacts=4.0, dissatisfied_contacts=4.0, impact=0.04)
+@pytest.mark.parametrize("impact", [0.04, 0.0])  # 0.0: new opinions of ±0.0, signs matter
+def test_talk_with_tiny_and_wide_caps(cap, impact, monkeypatch):
+    params = _params(cap=cap, satisfied_contacts=4.0, dissatisfied_contacts=4.0, impact=impact)
     _both(word_of_mouth.talk, lambda: _market(200, "all", params, degree=4), monkeypatch,
           f"talk cap {cap}")
+
+
+def test_complain_with_zero_cap_and_zero_deltas(monkeypatch):
+    params = _params(cap=0.0)
+    params.complaints = ComplaintParams(recovery_goodwill=0.0, disappointment=0.0,
+                                        failed_recovery_penalty=0.0, base_rate=0.5)
+    _both(complaints.complain, lambda: _market(300, "all_low", params), monkeypatch,
+          "complain, cap 0")
 
 
 def test_talk_without_neighbours_or_customers(monkeypatch):
