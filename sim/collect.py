@@ -192,15 +192,23 @@ class Recorder:
 
     def record(self, model) -> None:
         """Append this step's rows."""
-        nf, stats = model.n_firms, model.step_stats
         active = model.active_mask()
         idx = np.flatnonzero(active)
-        units = stats["units"]
+        agg = _aggregates(model, active)
+        self._remember_offers(agg["means"][0], agg["means"][1], idx)
+        columns = self._firm_columns(model, active, idx, agg)
+        names = list(columns)
+        self.firm_rows.extend(dict(zip(names, row, strict=True))
+                              for row in zip(*columns.values(), strict=True))
+        self._record_segments(model, idx, columns["firm"], agg)
+
+    def _firm_columns(self, model, active: np.ndarray, idx: np.ndarray,
+                      agg: dict) -> dict[str, list]:
+        """Column → values of the firms on the market (``idx``), in the table's order."""
+        nf, stats, units = model.n_firms, model.step_stats, model.step_stats["units"]
         total_units = units.sum()
         share = units / total_units if total_units > 0 else np.zeros(nf)
-        agg = _aggregates(model, active)
         pp, puv, satisfaction, trust, loyalty = agg["means"]
-        self._remember_offers(pp, puv, idx)
         labels = classify(np.where(active, pp, np.nan), np.where(active, puv, np.nan))
         on_market = [model.firms[f] for f in idx.tolist()]
         k = len(on_market)
@@ -212,7 +220,6 @@ class Recorder:
         def counts(per_firm: np.ndarray) -> list[int]:  # int(count): truncated toward zero
             return values(per_firm.astype(np.int64))
 
-        # column → values of the firms on the market; rows are built from these at the end
         columns = {
             "replicate": [self.replicate] * k, "step": [model.steps] * k,
             "firm": [firm.name for firm in on_market],
@@ -236,10 +243,7 @@ class Recorder:
         }
         for name, per_firm in model.extra_firm_columns().items():
             columns[name] = _values(per_firm, pick)
-        names = list(columns)
-        self.firm_rows.extend(dict(zip(names, row, strict=True))
-                              for row in zip(*columns.values(), strict=True))
-        self._record_segments(model, idx, columns["firm"], agg)
+        return columns
 
     def _remember_offers(self, pp: np.ndarray, puv: np.ndarray, idx: np.ndarray) -> None:
         if self.public_pp is None:
