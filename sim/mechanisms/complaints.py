@@ -15,6 +15,9 @@ costs a little more (``failed_recovery_penalty``, the double deviation).
 Whether dissatisfied buyers come back is tracked from the outputs: at each customer's next
 purchase the ``*_followups`` and ``*_returned`` counters note whether they rebought from the same
 firm, for recovered complainers and for the unvoiced (recorded even with the switch off).
+
+With the compiled kernels on (``sim.fast``), ``complain`` is one numba pass over the buyers after
+the same bulk draw, with the same bits as the numpy code (``tests/perf/test_fused_voice.py``).
 """
 
 from __future__ import annotations

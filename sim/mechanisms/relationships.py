@@ -20,7 +20,8 @@ module                mechanism (switch in ``mechanisms:``)
 This module allocates the state they share (:func:`setup`, called once by ``MarketModel``),
 reads firm programme attributes (:func:`firm_values`) and keeps the customer's *opinion* of
 each firm — the decaying PUV shift that word of mouth, complaints and contacts write — in step
-with ``population.value_shift`` (:func:`shift_opinion`).
+with ``population.value_shift`` (:func:`shift_opinion`); its compiled twins (numba, chosen
+with ``sim.fast``) give the same bits and are shared by the voice phases.
 
 Memory added per customer, with F firms and network degree k: 4·F each for the opinion, learned
 knowledge and share of wallet (float32), F for the ladder rungs (int8), 16 for adequate, desired,
