@@ -26,6 +26,8 @@ same two bulk draws and gives the same bits as the numpy code (``tests/perf/test
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim import fast, kernels
@@ -171,14 +173,14 @@ def _talk_compiled(model) -> None:
                                         ADVOCATE, how)
     mean = mean_weight(how, n_advocating, n_plain, multiplier)
     # talk_rates' satisfied_contacts × weight / mean, one value per kind of buyer
-    rates = np.array([p.satisfied_contacts * 1.0 / mean, p.satisfied_contacts * multiplier / mean,
-                      p.dissatisfied_contacts], dtype=np.float64)
-    present = np.array([n_plain, n_advocating, b - n_plain - n_advocating]) > 0
-    if np.isnan(rates[present]).any():  # numpy's np.repeat in tell refuses a NaN rate the same way
+    rates = [float(p.satisfied_contacts * 1.0 / mean),
+             float(p.satisfied_contacts * multiplier / mean), float(p.dissatisfied_contacts)]
+    kinds = (n_plain, n_advocating, b - n_plain - n_advocating)
+    if any(k and math.isnan(r) for k, r in zip(kinds, rates, strict=True)):  # as tell refuses
         raise ValueError("negative dimensions are not allowed")
     talkers, start, degree, told = (np.empty(b, dtype=np.int64) for _ in range(4))
-    messages, t = _talk_counts(exp.who, how, rates, indptr, rng.random(b), talkers, start, degree,
-                               told)
+    messages, t = _talk_counts(exp.who, how, np.array(rates), indptr, rng.random(b), talkers,
+                               start, degree, told)
     counts = np.zeros((2, nf), dtype=np.int64)
     _talk_spread(exp.firm, how, talkers[:t], start[:t], degree[:t], told[:t], indices,
                  rng.random(messages), float(p.impact), pop.aware, pop.opinion, pop.value_shift,
