@@ -154,9 +154,11 @@ def _step_sums(pp, puv, aware, active, supplier, segment, bought, choice, satisf
 
 
 def _mean(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """As ``kernels.mean_by_firm``: sum / count, NaN where the count is 0."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    """As ``kernels.mean_by_firm``: sum / count, NaN where the count is 0.
+
+    (No ``errstate`` needed: nothing is divided by 0, and NaN sums stay NaN silently.)
+    """
+    return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
 # Values of these dtypes become plain Python values in the rows (same table); others stay
@@ -255,17 +257,18 @@ class Recorder:
     def _record_segments(self, model, idx: np.ndarray, names: list[str], agg: dict) -> None:
         buyers = agg["seg_buyers"]
         seg_total = buyers.sum(axis=1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(seg_total > 0, buyers / np.maximum(seg_total, 1), 0.0)
-        # (segment, firm on the market) tables as nested lists
-        tables = [a[:, idx].tolist()
-                  for a in (agg["seg_customers"], buyers, share, agg["seg_satisfaction"])]
-        rep, step = self.replicate, model.steps
-        self.segment_rows.extend(
-            dict(zip(SEGMENT_COLUMNS, (rep, step, seg, *row), strict=True))
-            for seg, *per_firm in zip(model.segment_names, *tables, strict=True)
-            for row in zip(names, *per_firm, strict=True)
-        )
+        share = buyers / np.where(seg_total > 0, seg_total, 1)  # 0 where nobody bought
+        tables = (agg["seg_customers"], buyers, share, agg["seg_satisfaction"])
+        if len(idx) < buyers.shape[1]:
+            tables = tuple(a[:, idx] for a in tables)
+        rep, step, rows = self.replicate, model.steps, self.segment_rows
+        for seg, customers, bought, shares, satisfaction in zip(
+            model.segment_names, *(a.tolist() for a in tables), strict=True
+        ):
+            for name, c, b, sh, sat in zip(names, customers, bought, shares, satisfaction,
+                                           strict=True):
+                rows.append({"replicate": rep, "step": step, "segment": seg, "firm": name,
+                             "customers": c, "buyers": b, "share": sh, "satisfaction": sat})
 
     def firms_frame(self) -> pd.DataFrame:
         """The firms table, contract columns first."""

@@ -160,5 +160,5 @@ def _value_sums(supplier, wallet, margin, retention, growth, counts, sums):
 
 
 def _mean(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    """As ``kernels.mean_by_firm``: sum / count, NaN where the count is 0."""
+    return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
