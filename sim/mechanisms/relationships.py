@@ -240,7 +240,19 @@ def apply_opinion_table(keys, totals, n_firms, opinion, value_shift, cap):
 
 @fast.jit
 def _shift_cells(rows, cols, delta, n_firms, opinion, value_shift, cap):
-    """``shift_opinion``'s numpy lines (np.unique, np.bincount, clip, write) in one pass."""
+    """``shift_opinion``'s numpy lines (np.unique, np.bincount, clip, write) in one pass.
+
+    Cells in strictly ascending order (one firm's contacts, say) are distinct: no table.
+    """
+    previous = -1
+    for i in range(rows.shape[0]):
+        key = np.int64(rows[i]) * n_firms + np.int64(cols[i])
+        if key <= previous:
+            break
+        previous = key
+    else:
+        shift_distinct_cells(opinion, value_shift, rows, cols, delta, cap)
+        return
     keys, totals, shift = new_opinion_table(rows.shape[0])
     for i in range(rows.shape[0]):
         key = np.int64(rows[i]) * n_firms + np.int64(cols[i])

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from sim import fast
-from sim.mechanisms import complaints, relationships, word_of_mouth
+from sim.mechanisms import complaints, fatigue, relationships, word_of_mouth
 from sim.mechanisms.satisfaction import Experience
 from sim.scenario.relationships import ComplaintParams, RelationshipParams, WordOfMouthParams
 
@@ -209,6 +209,48 @@ def test_shift_opinion_same_bits(cap, scalar, monkeypatch):
         relationships.shift_opinion(model, rows[:0], cols[:0], delta if scalar else delta[:0])
 
     _both(shift, lambda: _market(60, "all", params), monkeypatch, "shift_opinion")
+
+
+@pytest.mark.parametrize("cap", [0.0, 0.3])
+def test_shift_opinion_distinct_ascending_cells(cap, monkeypatch):
+    """One firm's contacts: cells in ascending order, one delta each (no summing table)."""
+    params = _params(cap=cap)
+    rng = np.random.default_rng(12)
+    rows = np.nonzero(rng.random(60) < 0.5)[0]
+    delta = rng.normal(0.0, 0.2, len(rows))
+    delta[::5] = 0.0
+
+    def shift(model):
+        relationships.shift_opinion(model, rows, np.full(len(rows), 2), delta)
+        relationships.shift_opinion(model, rows, 1, -0.05)
+
+    _both(shift, lambda: _market(60, "all", params), monkeypatch, "shift_opinion, ascending")
+
+
+@pytest.mark.parametrize("intensity", [0.0, 0.4, 3.0])
+def test_contact_same_bits(intensity, monkeypatch):
+    """Proactive contacts: welcome ones warm, excess ones annoy (shift_opinion per firm)."""
+    params = _params()
+
+    def make():
+        model = _market(300, "some", params)
+        pop = model.population
+        pop.supplier = np.where(pop.previous_supplier >= 0, pop.previous_supplier, -1)
+        pop.trust = np.random.default_rng(4).random((pop.n, N_FIRMS))
+        pop.contact_tolerance = np.random.default_rng(5).lognormal(0, 0.5, pop.n).astype(
+            np.float32)
+        pop.contact_stock = None
+        model.firms[0].contact_intensity = intensity
+        model.firms[2].contact_intensity = 2 * intensity
+        model.spec.mechanisms.contact_fatigue = True
+        model.active_mask = lambda: np.array([True, True, True, False])
+        return model
+
+    def twice(model):
+        fatigue.contact(model)
+        fatigue.contact(model)
+
+    _both(twice, make, monkeypatch, f"contact {intensity}")
 
 
 @pytest.mark.parametrize("rate", [0.0, 0.07, 1.0])
