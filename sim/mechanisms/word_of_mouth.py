@@ -280,11 +280,10 @@ def _talk_spread(firm, how, talkers, start, degree, told, indices, u, impact, aw
                 repeated[byte] |= bit
                 n_repeats += 1
             seen[byte] |= bit
-    for j in range(m):
-        aware[hearers[j], abouts[j]] = True
     table, totals, shift = new_opinion_table(n_repeats)
     single = 0
-    for j in range(m):  # repeated cells into the table; the others compacted in place
+    for j in range(m):  # hearers learn of the firm; repeated cells into the table, others kept
+        aware[hearers[j], abouts[j]] = True
         key = hearers[j] * n_firms + abouts[j]
         if repeated[key >> 3] & np.uint8(1 << (key & 7)):
             add_to_opinion_table(table, totals, shift, key, deltas[j])
