@@ -306,52 +306,6 @@ def count_by_firm(firm_index: np.ndarray, n_firms: int, weights=None) -> np.ndar
 
 
 @_jit
-def _supplier_sums(supplier, segment, bought, choice, satisfaction, trust, loyalty, n_firms,
-                   customers, sat_sum, trust_sum, loyal_sum, seg_customers, seg_buyers,
-                   seg_sat_sum, seg_sat_n):
-    for i in range(supplier.shape[0]):
-        f = supplier[i]
-        k = segment[i]
-        if f >= 0 and f < n_firms:
-            customers[f] += 1
-            sat = satisfaction[i, f]
-            sat_sum[f] += sat
-            trust_sum[f] += trust[i, f]
-            loyal_sum[f] += loyalty[i]
-            seg_customers[k, f] += 1
-            if np.isfinite(sat):
-                seg_sat_sum[k, f] += sat
-                seg_sat_n[k, f] += 1
-        if bought[i]:
-            c = choice[i]
-            if c >= 0 and c < n_firms:
-                seg_buyers[k, c] += 1
-
-
-def supplier_aggregates(pop, n_firms: int, n_segments: int) -> dict[str, np.ndarray]:
-    """Per-firm and per-segment × firm aggregates over current suppliers, in one pass.
-
-    The same sums, in the same (customer) order, as ``collect``'s numpy path: per firm the
-    customer count and the sums of satisfaction, trust and loyalty toward the supplier (NaN
-    propagates, as in ``kernels.mean_by_firm``); per segment × firm the customers, the buyers
-    by this step's choice, and the sum and count of finite satisfaction.
-    """
-    nf, ns = n_firms, n_segments
-    out = {
-        "customers": np.zeros(nf, dtype=np.int64), "sat_sum": np.zeros(nf),
-        "trust_sum": np.zeros(nf), "loyal_sum": np.zeros(nf),
-        "seg_customers": np.zeros((ns, nf), dtype=np.int64),
-        "seg_buyers": np.zeros((ns, nf), dtype=np.int64),
-        "seg_sat_sum": np.zeros((ns, nf)), "seg_sat_n": np.zeros((ns, nf), dtype=np.int64),
-    }
-    _supplier_sums(pop.supplier, pop.segment, pop.bought, pop.choice, pop.satisfaction,
-                   pop.trust, pop.loyalty, nf, out["customers"], out["sat_sum"],
-                   out["trust_sum"], out["loyal_sum"], out["seg_customers"], out["seg_buyers"],
-                   out["seg_sat_sum"], out["seg_sat_n"])
-    return out
-
-
-@_jit
 def _best_known(values, aware, active, out):
     n, n_firms = values.shape
     for i in range(n):
@@ -384,52 +338,3 @@ def _column_count(mask, out):
 def column_count(mask: np.ndarray) -> np.ndarray:
     """``mask.sum(axis=0)`` for an (N, F) boolean array, without numpy's slow bool reduction."""
     return _column_count(mask, np.zeros(mask.shape[1], dtype=np.int64))
-
-
-@_jit
-def _masked_column_sums(values, mask, active, sums, counts):
-    n, f_count = values.shape
-    for i in range(n):
-        for f in range(f_count):
-            # numpy adds 0.0 for masked-out rows; skipping them gives the same sums
-            if mask[i, f] and active[f]:
-                sums[f] += values[i, f]
-                counts[f] += 1
-    return sums, counts
-
-
-@_jit
-def _masked_column_sums2(a, b, mask, active, sums_a, sums_b, counts):
-    n, f_count = a.shape
-    for i in range(n):
-        for f in range(f_count):
-            if mask[i, f] and active[f]:
-                sums_a[f] += a[i, f]
-                sums_b[f] += b[i, f]
-                counts[f] += 1
-
-
-def _means(sums, counts):
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-
-
-def masked_column_mean(values: np.ndarray, mask: np.ndarray, active: np.ndarray,
-                       with_counts: bool = False):
-    """``kernels.column_mean(values, mask & active)`` in one pass without temporaries.
-
-    With ``with_counts`` also returns the (F,) number of rows counted per column.
-    """
-    sums = np.zeros(values.shape[1])
-    counts = np.zeros(values.shape[1], dtype=np.int64)
-    _masked_column_sums(values, mask, np.asarray(active, dtype=np.bool_), sums, counts)
-    mean = _means(sums, counts)
-    return (mean, counts) if with_counts else mean
-
-
-def masked_column_means(a: np.ndarray, b: np.ndarray, mask: np.ndarray, active: np.ndarray):
-    """Column means of two (N, F) arrays over the same mask, and the counts, in one pass."""
-    f = a.shape[1]
-    sums_a, sums_b, counts = np.zeros(f), np.zeros(f), np.zeros(f, dtype=np.int64)
-    _masked_column_sums2(a, b, mask, np.asarray(active, dtype=np.bool_), sums_a, sums_b, counts)
-    return _means(sums_a, counts), _means(sums_b, counts), counts

@@ -114,10 +114,13 @@ def talk_rates(negative, advocate, satisfied_contacts, dissatisfied_contacts, mu
     ``satisfied_contacts`` on average, shared so that advocates tell ``multiplier`` times as many
     as other satisfied buyers: the ladder changes who praises, not how much praise a satisfied
     customer is worth, so the dissatisfied/satisfied asymmetry holds whatever the ladder.
+    When every satisfied buyer is an advocate and ``multiplier`` is 0, nobody satisfied talks.
     """
     weight = np.where(advocate & ~negative, multiplier, 1.0)
     happy = ~negative
     mean = weight[happy].mean() if happy.any() else 1.0
+    if mean == 0:  # silent advocates only: no praise to share out (not 0/0)
+        return np.where(negative, dissatisfied_contacts, 0.0)
     return np.where(negative, dissatisfied_contacts, satisfied_contacts * weight / mean)
 
 
@@ -173,8 +176,11 @@ def _talk_compiled(model) -> None:
                                         ADVOCATE, how)
     mean = mean_weight(how, n_advocating, n_plain, multiplier)
     # talk_rates' satisfied_contacts × weight / mean, one value per kind of buyer
-    rates = [float(p.satisfied_contacts * 1.0 / mean),
-             float(p.satisfied_contacts * multiplier / mean), float(p.dissatisfied_contacts)]
+    if mean == 0:  # as talk_rates: silent advocates only, nobody satisfied talks
+        rates = [0.0, 0.0, float(p.dissatisfied_contacts)]
+    else:
+        rates = [float(p.satisfied_contacts * 1.0 / mean),
+                 float(p.satisfied_contacts * multiplier / mean), float(p.dissatisfied_contacts)]
     kinds = (n_plain, n_advocating, b - n_plain - n_advocating)
     if any(k and math.isnan(r) for k, r in zip(kinds, rates, strict=True)):  # as tell refuses
         raise ValueError("negative dimensions are not allowed")

@@ -179,9 +179,8 @@ def test_talk_without_neighbours_or_customers(monkeypatch):
     _both(complaints.complain, lambda: _market(0, "all", params), monkeypatch, "complain, nobody")
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")
-def test_nan_rate_refused_by_both_paths(monkeypatch):
-    """Only advocates satisfied and a zero multiplier: 0/0 rates, which numpy's tell refuses."""
+def test_silent_advocates_only_praise_nobody_on_both_paths(monkeypatch):
+    """Only advocates satisfied and a zero multiplier: no praise (was 0/0 and a crash)."""
     params = _params(advocate_multiplier=0.0)
 
     def make():
@@ -189,10 +188,12 @@ def test_nan_rate_refused_by_both_paths(monkeypatch):
         model.population.rung[:] = 5
         return model
 
+    _both(word_of_mouth.talk, make, monkeypatch, "talk, silent advocates only")
     for on in (True, False):
         monkeypatch.setattr(fast, "ENABLED", on)
-        with pytest.raises(ValueError):
-            word_of_mouth.talk(make())
+        model = make()
+        word_of_mouth.talk(model)
+        assert model.step_stats["wom_positive"].sum() == 0
 
 
 @pytest.mark.parametrize("cap", [0.0, 0.3])

@@ -125,21 +125,6 @@ def test_column_count_matches_numpy(numpy_only):
     assert np.array_equal(kernels.column_count(mask[:, ::2]), mask[:, ::2].sum(axis=0))
 
 
-def test_masked_column_mean_matches_numpy():
-    rng = np.random.default_rng(3)
-    values, mask = rng.random((5000, 6)), rng.random((5000, 6)) < 0.6
-    mask[:, 4] = False
-    active = np.array([True, True, False, True, True, True])
-    mean, counts = fast.masked_column_mean(values, mask, active, with_counts=True)
-    both = mask & active
-    assert np.array_equal(mean, kernels.column_mean(values, both), equal_nan=True)
-    assert np.array_equal(counts, both.sum(axis=0))
-    other = rng.normal(size=(5000, 6))
-    m_a, m_b, c2 = fast.masked_column_means(values, other, mask, active)
-    assert np.array_equal(m_a, mean, equal_nan=True) and np.array_equal(c2, counts)
-    assert np.array_equal(m_b, kernels.column_mean(other, both), equal_nan=True)
-
-
 @pytest.mark.parametrize("sampler", ["gumbel", "inverse_cdf"])
 @pytest.mark.parametrize("mechanisms_on", [True, False])
 def test_whole_runs_identical(tiny, numpy_only, mechanisms_on, sampler):

@@ -157,3 +157,10 @@ def test_talk_rates_keep_mean_satisfied_rate_and_favour_advocates():
     assert r[0] == 0.5
     assert r[~neg].mean() == pytest.approx(0.25)
     assert r[1] == pytest.approx(2 * r[2])
+
+
+def test_talk_rates_silent_advocates_only_tell_nothing():
+    neg = np.array([True, False, False])
+    adv = np.array([False, True, True])
+    r = word_of_mouth.talk_rates(neg, adv, 0.25, 0.5, 0.0)
+    assert r.tolist() == [0.5, 0.0, 0.0]
