@@ -216,8 +216,9 @@ def scale_run(n: int = 1_000_000, steps: int = 52) -> None:
 def parallel(n: int = 50000, replicates: int = 4, steps: int = 52) -> None:
     """Wall time of ``replicates`` replicates with 1 and 2 worker processes (and CPU used).
 
-    Each worker process pays its own start-up (importing Mesa, pandas, numba: ~1.5 s of CPU),
-    so the speed-up needs replicates that take longer than that.
+    With 2 workers the calling process runs replicates itself while one spawned worker pays
+    its start-up (importing Mesa, pandas, numba and loading the compiled kernels: ~2 s), so
+    the speed-up needs replicates that take longer than that.
     """
     from sim.runner import run_scenario
 
@@ -250,6 +251,7 @@ def main(argv=None) -> int:
         return 0
     if args.parallel:
         parallel()
+        parallel(100_000, 8)
         return 0
     for n in args.sizes:
         naive_steps = 3 if n <= 20000 else 1

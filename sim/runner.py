@@ -3,8 +3,8 @@
 Replicate *r* of a run with seed *s* uses ``SeedSequence(s).spawn(R)[r]``: independent streams
 from one seed, so results are bit-identical whatever the backend and the number of workers.
 
-Backends: ``local`` runs replicates one after another (``workers=1``) or in a pool of spawned
-processes; ``dask`` sends each replicate as a task to a Dask distributed cluster (an existing
+Backends: ``local`` runs replicates one after another (``workers=1``) or on ``workers``
+processes: this one and a pool of spawned ones; ``dask`` sends each replicate as a task to a Dask distributed cluster (an existing
 scheduler at ``address``, or a temporary ``LocalCluster`` of ``workers`` processes) and retries
 a task whose worker died.
 """
@@ -125,12 +125,8 @@ def run_scenario(
                     progress(done, total)
             parts.append(run_replicate(spec, seq, r, steps, tick))
     else:
-        with process_pool(min(workers, replicates)) as pool:
-            jobs = [(spec, seq, r, steps) for r, seq in enumerate(seqs)]
-            for i, part in enumerate(pool.map(_run_one, jobs)):
-                parts.append(part)
-                if progress:
-                    progress((i + 1) * steps, total)
+        jobs = [(spec, seq, r, steps) for r, seq in enumerate(seqs)]
+        parts = _run_local_parallel(jobs, min(workers, replicates), progress, total)
     firms = pd.concat([p[0] for p in parts], ignore_index=True)
     segments = pd.concat([p[1] for p in parts], ignore_index=True)
     provenance = {
@@ -144,6 +140,78 @@ def run_scenario(
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     return RunResult(firms, segments, spec, provenance)
+
+
+def _run_local_parallel(jobs: list, workers: int, progress, total: int) -> list:
+    """Run ``jobs`` on ``workers`` processes: this one and ``workers − 1`` spawned ones.
+
+    A spawned worker spends 1.5–2 s importing Mesa, pandas and numba and loading the compiled
+    kernels before it runs anything; this process has done all that already. So this process
+    runs replicates itself, from the front of the list, while the workers start; a feeder
+    thread keeps each worker holding exactly one replicate, from the back of the list, until
+    none is left. Nobody waits on a queue, and small runs end before a worker has even started.
+    Results are stored by replicate number: the same tables, in the same order, as a serial
+    run. ``progress`` is only ever called from this (the calling) thread.
+    """
+    import threading
+    from collections import deque
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    results: list = [None] * len(jobs)
+    pending = deque(range(len(jobs)))
+    lock = threading.Lock()
+    state = {"worker_steps": 0, "own_steps": 0, "error": None}
+
+    def report() -> None:
+        if progress:
+            progress(state["own_steps"] + state["worker_steps"], total)
+
+    with process_pool(workers - 1) as pool:
+        running: dict = {}
+
+        def feed() -> None:
+            while True:
+                with lock:
+                    while pending and len(running) < workers - 1 and state["error"] is None:
+                        r = pending.pop()
+                        running[pool.submit(_run_one, jobs[r])] = r
+                    if not running:
+                        return
+                    futures = list(running)
+                finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+                with lock:
+                    for future in finished:
+                        r = running.pop(future)
+                        try:
+                            results[r] = future.result()
+                            state["worker_steps"] += jobs[r][3]
+                        except BaseException as exc:  # re-raised in the calling thread
+                            state["error"] = state["error"] or exc
+                            pending.clear()
+
+        feeder = threading.Thread(target=feed, name="value-matrix-feeder", daemon=True)
+        feeder.start()
+        try:
+            while True:
+                with lock:
+                    if not pending or state["error"] is not None:
+                        break
+                    r = pending.popleft()
+                scenario, seq, replicate, steps = jobs[r]
+
+                def tick() -> None:
+                    state["own_steps"] += 1
+                    report()
+
+                results[r] = run_replicate(scenario, seq, replicate, steps, tick)
+        finally:
+            with lock:  # nothing new for the workers (empty already, unless this one failed)
+                pending.clear()
+            feeder.join()
+    if state["error"] is not None:
+        raise state["error"]
+    report()
+    return results
 
 
 @contextlib.contextmanager

@@ -20,3 +20,24 @@ def test_parallel_run_does_not_execute_a_main_script(tmp_path, tiny, monkeypatch
     assert sys.modules["__main__"] is fake_main  # restored afterwards
     serial = run_scenario(tiny, replicates=2, workers=1)
     assert parallel.firms.equals(serial.firms)
+
+
+def test_parallel_run_shares_work_with_the_caller_and_reports_progress_in_order(tiny):
+    """workers=3: the caller and two spawned workers; same tables as serial, progress from
+    the calling thread only, never backwards, ending at replicates × steps."""
+    import threading
+
+    tiny["steps"] = 4
+    tiny["market"]["customers"] = 400
+    seen = []
+
+    def progress(done, total):
+        seen.append((done, total, threading.current_thread() is threading.main_thread()))
+
+    parallel = run_scenario(tiny, replicates=5, workers=3, progress=progress)
+    serial = run_scenario(tiny, replicates=5, workers=1)
+    assert parallel.firms.equals(serial.firms) and parallel.segments.equals(serial.segments)
+    assert sorted(parallel.firms["replicate"].unique()) == [0, 1, 2, 3, 4]
+    done = [d for d, _, _ in seen]
+    assert done == sorted(done) and done[-1] == 20 and all(t == 20 for _, t, _ in seen)
+    assert all(main for _, _, main in seen)
