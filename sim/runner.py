@@ -69,6 +69,22 @@ def run_replicate(scenario: Scenario, seed_seq: np.random.SeedSequence, replicat
     return model.firms_frame(), model.segments_frame()
 
 
+def _warm_up() -> None:
+    """Ready a worker process: import the model and load its compiled kernels (tiny run)."""
+    from sim.model import MarketModel
+
+    MarketModel(_WARM_UP_SCENARIO, seed=0).step()
+
+
+_WARM_UP_SCENARIO = {
+    "name": "warm-up", "steps": 1,
+    "market": {"customers": 50, "dimensions": ["quality"],
+               "segments": [{"name": "all", "share": 1.0, "weights": {"quality": 1.0}}]},
+    "firms": [{"name": "A", "price": 10.0, "attributes": {"quality": 0.5}},
+              {"name": "B", "price": 9.0, "attributes": {"quality": 0.4}}],
+}
+
+
 def _run_one(args):
     scenario, seed_seq, replicate, steps = args
     return run_replicate(scenario, seed_seq, replicate, steps)
@@ -147,11 +163,13 @@ def _run_local_parallel(jobs: list, workers: int, progress, total: int) -> list:
 
     A spawned worker spends 1.5–2 s importing Mesa, pandas and numba and loading the compiled
     kernels before it runs anything; this process has done all that already. So this process
-    runs replicates itself, from the front of the list, while the workers start; a feeder
-    thread keeps each worker holding exactly one replicate, from the back of the list, until
-    none is left. Nobody waits on a queue, and small runs end before a worker has even started.
-    Results are stored by replicate number: the same tables, in the same order, as a serial
-    run. ``progress`` is only ever called from this (the calling) thread.
+    runs replicates itself, from the front of the list, while the workers start (each first
+    runs :func:`_warm_up`); a feeder thread hands a replicate from the back of the list to a
+    worker only once one is warm, and keeps each holding exactly one until none is left. So no
+    replicate waits in a worker's queue while this process is idle, and a run too small to
+    repay the start-up is simply run here. Results are stored by replicate number: the same
+    tables, in the same order, as a serial run. ``progress`` is only ever called from this
+    (the calling) thread.
     """
     import threading
     from collections import deque
@@ -169,18 +187,26 @@ def _run_local_parallel(jobs: list, workers: int, progress, total: int) -> list:
     with process_pool(workers - 1) as pool:
         running: dict = {}
 
+        warming = {pool.submit(_warm_up) for _ in range(workers - 1)}
+        warm = 0  # workers ready for a replicate
+
         def feed() -> None:
+            nonlocal warm
             while True:
                 with lock:
-                    while pending and len(running) < workers - 1 and state["error"] is None:
+                    while pending and len(running) < warm and state["error"] is None:
                         r = pending.pop()
                         running[pool.submit(_run_one, jobs[r])] = r
-                    if not running:
+                    if not running and (not pending or not warming):
                         return
-                    futures = list(running)
+                    futures = list(running) + list(warming)
                 finished, _ = wait(futures, return_when=FIRST_COMPLETED)
                 with lock:
                     for future in finished:
+                        if future in warming:
+                            warming.discard(future)
+                            warm += future.exception() is None
+                            continue
                         r = running.pop(future)
                         try:
                             results[r] = future.result()
