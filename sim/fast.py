@@ -1,11 +1,11 @@
 """Fused, compiled versions of the hottest kernels (numba), with the same results as numpy.
 
-The step is bound by random draws and by passes over (N, F) arrays. These loops do in one pass
-what the numpy kernels do in several (utility, availability, noise, argmax; masked column
-sums), reading the random numbers the model's own ``Generator`` drew in bulk, so the random
+The choice core's loops live here (utility, availability, noise, argmax; perception; per-firm
+counts); each mechanism module keeps its own compiled loops next to its numpy code, decorated
+with :func:`jit`. These loops do in one pass what the numpy kernels do in several, reading the random numbers the model's own ``Generator`` drew in bulk, so the random
 stream and therefore the results are exactly those of the numpy path. The arithmetic is done in
 the same order as the numpy kernels, so the two paths agree bit for bit (tested in
-``tests/perf/test_fused.py``).
+``tests/perf/test_perf_fused.py`` and ``tests/perf/test_fused_state.py``).
 
 numba is optional (the ``fast`` extra). Without it, or with ``VALUE_MATRIX_NUMBA=0`` in the
 environment, or with ``sim.fast.ENABLED = False``, every caller uses the numpy kernels.
