@@ -115,6 +115,8 @@ def run_scenario(
 
     Raises:
         BackendError: unknown backend, dask not installed, or the scheduler cannot be reached.
+        ScenarioError: the run would need more memory than this machine allows (local
+            backend; see ``sim.scenario.budget``), before anything is allocated.
     """
     from sim.model import _coerce
 
@@ -125,6 +127,10 @@ def run_scenario(
     if replicates < 1 or steps < 1 or workers < 1:
         raise ValueError("replicates, steps and workers must be at least 1")
     check_backend(backend, address)
+    if backend == "local":  # refuse before allocating (a Dask worker's memory is its own)
+        from sim.scenario.budget import check_run_memory
+
+        check_run_memory(spec, replicates, workers, steps, label=spec.name)
     seqs = replicate_seeds(seed, replicates)
     total = replicates * steps
     parts: list[tuple[pd.DataFrame, pd.DataFrame]] = []

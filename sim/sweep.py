@@ -42,6 +42,7 @@ import yaml
 
 from sim.runner import TASK_RETRIES, check_backend, dask_client, run_replicate
 from sim.scenario import Scenario, load_scenario, resolve_scenario_path, scenario_hash
+from sim.scenario.budget import check_run_memory
 
 _PATH = re.compile(r"^[A-Za-z_][\w-]*(\.[\w-]+)*$")
 
@@ -172,7 +173,8 @@ def run_sweep(
 
     Raises:
         SweepError: bad parameters, or ``out`` holds a different sweep.
-        ScenarioError: a combination gives an invalid scenario (nothing is run).
+        ScenarioError: a combination gives an invalid scenario, or would need more memory
+            than this machine allows with ``workers`` runs at once (nothing is run).
         BackendError: the backend cannot be used.
     """
     if replicates < 1 or workers < 1:
@@ -199,6 +201,11 @@ def run_sweep(
         Task(c, r, combo, f"{combination_digest(combo)[:16]}-r{r}")
         for c, combo in enumerate(combos) for r in range(replicates)
     ]
+    if backend == "local":  # refuse before the output folder is touched
+        concurrent = max(1, min(workers, len(tasks)))
+        for combo, spec in zip(combos, specs, strict=True):
+            label = f"{base.name} [{', '.join(f'{k}={v}' for k, v in combo)}]"
+            check_run_memory(spec, concurrent, workers, steps, label=label)
     store = PartStore(Path(out))
     with contextlib.ExitStack() as stack:
         # Connect before touching the output folder: an unreachable cluster writes nothing.

@@ -270,3 +270,27 @@ def test_the_memory_estimate_stays_above_a_measured_run(tmp_path):
                           timeout=300, check=True)
     numbers = json.loads(done.stdout.strip().splitlines()[-1])
     assert numbers["estimate"] > 1.2 * numbers["added"], numbers
+
+
+def test_python_run_and_sweep_refuse_an_impossible_run_before_allocating(tmp_path):
+    """``run_scenario`` and ``run_sweep`` apply the same memory check as ``cvm run``."""
+    from sim import ScenarioError, load_scenario, run_scenario
+    from sim.sweep import parse_param, run_sweep
+
+    huge = load_scenario(TINY, overrides=["market.customers=100000000"])
+    with pytest.raises(ScenarioError, match="this run would need about"):
+        run_scenario(huge, replicates=2, workers=2)
+    out = tmp_path / "sweep"
+    with pytest.raises(ScenarioError) as caught:
+        run_sweep(TINY, [parse_param("market.customers=1000,100000000")], out, replicates=1)
+    message = str(caught.value)
+    assert "market.customers=100000000" in message and "the limit on this machine is 8.0 GB" in message
+    assert not out.exists()  # nothing written
+
+
+def test_sweep_cli_refuses_an_impossible_combination(cvm, tmp_path):
+    result = cvm("sweep", TINY, "--param", "market.customers=1000,100000000",
+                 "--out", tmp_path / "s")
+    assert result.code == 2
+    assert "this run would need about" in result.err and "Traceback" not in result.err
+    assert not (tmp_path / "s").exists()
