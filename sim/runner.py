@@ -60,9 +60,19 @@ def replicate_seeds(seed: int, replicates: int) -> list[np.random.SeedSequence]:
 
 
 def run_replicate(scenario: Scenario, seed_seq: np.random.SeedSequence, replicate: int,
-                  steps: int, progress: Callable[[], None] | None = None):
-    """Run one replicate; returns its (firms, segments) tables."""
+                  steps: int, progress: Callable[[], None] | None = None,
+                  policies: dict | None = None):
+    """Run one replicate; returns its (firms, segments) tables.
+
+    ``policies`` (name → class, from :func:`portable_policies`) are registered first: a
+    worker process knows only the shipped strategies.
+    """
     from sim.model import MarketModel
+
+    if policies:
+        from agents.strategies.base import install
+
+        install(policies)
 
     model = MarketModel(scenario, seed=seed_seq, replicate=replicate)
     model.run(steps, progress=progress)
@@ -86,8 +96,34 @@ _WARM_UP_SCENARIO = {
 
 
 def _run_one(args):
-    scenario, seed_seq, replicate, steps = args
-    return run_replicate(scenario, seed_seq, replicate, steps)
+    scenario, seed_seq, replicate, steps, policies = args
+    return run_replicate(scenario, seed_seq, replicate, steps, policies=policies)
+
+
+def portable_policies(spec: Scenario, backend: str, workers: int) -> tuple[dict, int]:
+    """The Python-registered strategies a run must send to its workers, and the workers to use.
+
+    A strategy class defined in an importable module travels to worker processes and Dask
+    workers by reference (they import its module). One defined in ``__main__`` (a script or a
+    notebook) cannot be imported there: a local run then uses this process only (with a
+    warning), and the Dask backend refuses with a ``BackendError`` that says what to do.
+    """
+    from agents.strategies.base import user_policies
+
+    policies = user_policies(f.strategy.type for f in spec.firms)
+    stuck = sorted(n for n, cls in policies.items() if getattr(cls, "__module__", "") == "__main__")
+    if not stuck:
+        return policies, workers
+    where = (f"strategy {', '.join(map(repr, stuck))} is defined in __main__ (a script or a "
+             "notebook), which worker processes cannot import")
+    if backend == "dask":
+        raise BackendError(f"{where}; define it in a module installed on the Dask workers")
+    if workers > 1:
+        import warnings
+
+        warnings.warn(f"{where}: running in this process only (define it in a module to use "
+                      "workers)", RuntimeWarning, stacklevel=3)
+    return policies, 1
 
 
 def run_scenario(
@@ -131,12 +167,13 @@ def run_scenario(
         from sim.scenario.budget import check_run_memory
 
         check_run_memory(spec, replicates, workers, steps, label=spec.name)
+    policies, workers = portable_policies(spec, backend, workers)
     seqs = replicate_seeds(seed, replicates)
     total = replicates * steps
     parts: list[tuple[pd.DataFrame, pd.DataFrame]] = []
     if backend == "dask":
-        parts = _run_dask([(spec, seq, r, steps) for r, seq in enumerate(seqs)], address,
-                          workers, progress, steps, total)
+        parts = _run_dask([(spec, seq, r, steps, policies) for r, seq in enumerate(seqs)],
+                          address, workers, progress, steps, total)
     elif workers == 1 or replicates == 1:
         done = 0
         for r, seq in enumerate(seqs):
@@ -147,7 +184,7 @@ def run_scenario(
                     progress(done, total)
             parts.append(run_replicate(spec, seq, r, steps, tick))
     else:
-        jobs = [(spec, seq, r, steps) for r, seq in enumerate(seqs)]
+        jobs = [(spec, seq, r, steps, policies) for r, seq in enumerate(seqs)]
         parts = _run_local_parallel(jobs, min(workers, replicates), progress, total)
     firms = pd.concat([p[0] for p in parts], ignore_index=True)
     segments = pd.concat([p[1] for p in parts], ignore_index=True)
@@ -162,6 +199,11 @@ def run_scenario(
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     return RunResult(firms, segments, spec, provenance)
+
+
+#: Whether the calling process runs replicates itself in a parallel local run. Tests switch it
+#: off so that the results compared with a serial run are the spawned workers' own.
+CALLER_TAKES_PART = True
 
 
 def _run_local_parallel(jobs: list, workers: int, progress, total: int) -> list:
@@ -190,10 +232,11 @@ def _run_local_parallel(jobs: list, workers: int, progress, total: int) -> list:
         if progress:
             progress(state["own_steps"] + state["worker_steps"], total)
 
-    with process_pool(workers - 1) as pool:
+    helpers = workers - 1 if CALLER_TAKES_PART else workers
+    with process_pool(helpers) as pool:
         running: dict = {}
 
-        warming = {pool.submit(_warm_up) for _ in range(workers - 1)}
+        warming = {pool.submit(_warm_up) for _ in range(helpers)}
         warm = 0  # workers ready for a replicate
 
         def feed() -> None:
@@ -224,24 +267,33 @@ def _run_local_parallel(jobs: list, workers: int, progress, total: int) -> list:
         feeder = threading.Thread(target=feed, name="value-matrix-feeder", daemon=True)
         feeder.start()
         try:
-            while True:
+            while CALLER_TAKES_PART:
                 with lock:
                     if not pending or state["error"] is not None:
                         break
                     r = pending.popleft()
-                scenario, seq, replicate, steps = jobs[r]
+                scenario, seq, replicate, steps, _ = jobs[r]
 
                 def tick() -> None:
                     state["own_steps"] += 1
                     report()
 
                 results[r] = run_replicate(scenario, seq, replicate, steps, tick)
-        finally:
-            with lock:  # nothing new for the workers (empty already, unless this one failed)
+        except BaseException:
+            with lock:  # nothing new for the workers
                 pending.clear()
             feeder.join()
+            raise
+        reported = state["worker_steps"]
+        while feeder.is_alive():  # the workers' last replicates; progress from this thread
+            feeder.join(0.2)
+            if state["worker_steps"] != reported:
+                reported = state["worker_steps"]
+                report()
     if state["error"] is not None:
         raise state["error"]
+    if any(part is None for part in results):
+        raise RuntimeError("no worker process could start (see the log); run with workers=1")
     report()
     return results
 

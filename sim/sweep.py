@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.runner import TASK_RETRIES, check_backend, dask_client, run_replicate
+from sim.runner import TASK_RETRIES, check_backend, dask_client, portable_policies, run_replicate
 from sim.scenario import Scenario, load_scenario, resolve_scenario_path, scenario_hash
 from sim.scenario.budget import check_run_memory
 
@@ -132,9 +132,10 @@ def task_seed(seed: int, values: tuple[tuple[str, Any], ...], replicate: int):
     return np.random.SeedSequence([int(seed), *map(int, words)], spawn_key=(replicate,))
 
 
-def run_task(scenario: Scenario, seed_seq, replicate: int, steps: int) -> pd.DataFrame:
+def run_task(scenario: Scenario, seed_seq, replicate: int, steps: int,
+             policies: dict | None = None) -> pd.DataFrame:
     """Run one replicate and return its final-step firm rows (executed on a worker)."""
-    firms, _ = run_replicate(scenario, seed_seq, replicate, steps)
+    firms, _ = run_replicate(scenario, seed_seq, replicate, steps, policies=policies)
     return firms[firms["step"] == firms["step"].max()].reset_index(drop=True)
 
 
@@ -201,6 +202,10 @@ def run_sweep(
         Task(c, r, combo, f"{combination_digest(combo)[:16]}-r{r}")
         for c, combo in enumerate(combos) for r in range(replicates)
     ]
+    policies: dict = {}
+    for spec in specs:  # Python-registered strategies travel with the tasks (or stay here)
+        used, workers = portable_policies(spec, backend, workers)
+        policies.update(used)
     if backend == "local":  # refuse before the output folder is touched
         concurrent = max(1, min(workers, len(tasks)))
         for combo, spec in zip(combos, specs, strict=True):
@@ -217,7 +222,8 @@ def run_sweep(
         skipped = len(tasks) - len(todo)
         counter = _Counter(progress, len(tasks), skipped)
         jobs = [(t, (specs[t.combination], task_seed(seed, t.values, t.replicate), t.replicate,
-                     specs[t.combination].steps if steps is None else steps)) for t in todo]
+                     specs[t.combination].steps if steps is None else steps, policies or None))
+                for t in todo]
 
         def finished(task: Task, table: pd.DataFrame) -> None:
             store.write(task, _with_values(table, task, parsed))

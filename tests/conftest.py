@@ -45,3 +45,12 @@ def tiny_plain(tiny) -> dict:
     """The tiny scenario with every mechanism off: a plain logit market."""
     tiny["mechanisms"] = dict(ALL_OFF)
     return tiny
+
+
+@pytest.fixture
+def workers_only(monkeypatch):
+    """Parallel local runs leave every replicate to the spawned workers (the caller only feeds
+    them), so a comparison with a serial run really compares the workers' results."""
+    from sim import runner
+
+    monkeypatch.setattr(runner, "CALLER_TAKES_PART", False)

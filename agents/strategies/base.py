@@ -97,6 +97,21 @@ def names() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def user_policies(types) -> dict[str, Callable[..., Policy]]:
+    """The registered policies among ``types`` that are not shipped ones (registered in Python).
+
+    Worker processes start with only the shipped policies registered: a run that uses one of
+    these sends the classes along (:func:`install` registers them on the worker).
+    """
+    return {t: _REGISTRY[t] for t in sorted(set(types)) if t in _REGISTRY
+            and not getattr(_REGISTRY[t], "__module__", "").startswith("agents.strategies.")}
+
+
+def install(policies: dict[str, Callable[..., Policy]]) -> None:
+    """Register ``policies`` (name → class), e.g. in a worker process before a run."""
+    _REGISTRY.update(policies)
+
+
 def make_policy(type_name: str, params: dict[str, Any]) -> Policy:
     """Build the policy registered as ``type_name`` with the scenario's parameters.
 

@@ -3,6 +3,8 @@
 import sys
 import types
 
+import pytest
+
 from sim import run_scenario
 
 
@@ -22,11 +24,17 @@ def test_parallel_run_does_not_execute_a_main_script(tmp_path, tiny, monkeypatch
     assert parallel.firms.equals(serial.firms)
 
 
-def test_parallel_run_shares_work_with_the_caller_and_reports_progress_in_order(tiny):
-    """workers=3: the caller and two spawned workers; same tables as serial, progress from
-    the calling thread only, never backwards, ending at replicates × steps."""
+@pytest.mark.parametrize("caller_takes_part", [True, False])
+def test_parallel_run_shares_work_with_the_caller_and_reports_progress_in_order(
+        tiny, monkeypatch, caller_takes_part):
+    """workers=3: the caller and two spawned workers (or three workers alone); same tables as
+    serial, progress from the calling thread only, never backwards, ending at replicates ×
+    steps."""
     import threading
 
+    from sim import runner
+
+    monkeypatch.setattr(runner, "CALLER_TAKES_PART", caller_takes_part)
     tiny["steps"] = 4
     tiny["market"]["customers"] = 400
     seen = []

@@ -37,7 +37,7 @@ def _bytes(result):
     return result.firms.to_csv(index=False), result.segments.to_csv(index=False)
 
 
-def test_run_scenario_serial_process_dask_identical(small, cluster):
+def test_run_scenario_serial_process_dask_identical(small, cluster, workers_only):
     serial = run_scenario(small, replicates=3, seed=11)
     process = run_scenario(small, replicates=3, seed=11, workers=2)
     dask = run_scenario(small, replicates=3, seed=11, backend="dask",
