@@ -99,7 +99,27 @@ class CustomerPopulation:
             trust=dict(zip(firm_names, self.trust[i].tolist(), strict=True)),
             loyalty=float(self.loyalty[i]),
             switching_cost=float(self.switching_cost[i]),
+            **self._relationship_view(i, firm_names),
         )
+
+    def _relationship_view(self, i: int, firm_names: list[str]) -> dict:
+        """The relationship arrays the mechanisms added, for customer ``i`` (empty before)."""
+        def per_firm(name):
+            values = getattr(self, name, None)
+            return None if values is None else dict(zip(firm_names, values[i].tolist(), strict=True))
+
+        view: dict = {"opinion": per_firm("opinion"), "known_by": per_firm("knowledge"),
+                      "share_of_wallet": per_firm("wallet")}
+        if getattr(self, "rung", None) is not None:
+            from sim.mechanisms.ladder import RUNGS
+
+            view["rung"] = {f: RUNGS[r] for f, r in zip(firm_names, self.rung[i].tolist(),
+                                                        strict=True)}
+        if getattr(self, "adequate", None) is not None:
+            view["zone"] = (float(self.adequate[i]), float(self.desired[i]))
+        if getattr(self, "tenure", None) is not None:
+            view["tenure"] = int(self.tenure[i])
+        return view
 
     def nbytes(self) -> int:
         """Memory held by the population's arrays."""
@@ -123,6 +143,13 @@ class Customer:
     trust: dict[str, float]
     loyalty: float
     switching_cost: float
+    # Relationship state (present once the relationship loop is set up, i.e. in a MarketModel):
+    rung: dict[str, str] | None = None           # ladder rung with each firm ("prospect", ...)
+    opinion: dict[str, float] | None = None      # hearsay/complaint/contact shift of each PUV
+    known_by: dict[str, float] | None = None     # what each firm has learned of the customer
+    share_of_wallet: dict[str, float] | None = None
+    zone: tuple[float, float] | None = None      # (adequate, desired) performance levels
+    tenure: int | None = None                    # steps with the current supplier
 
 
 def _spread(rng: np.random.Generator, sigma: float, size) -> np.ndarray:

@@ -4,6 +4,7 @@ import json
 
 import mesa
 import pandas as pd
+import pytest
 import yaml
 
 from sim import MarketModel, load_scenario
@@ -56,6 +57,14 @@ def test_model_is_a_mesa_model_with_firm_agents_and_inspectable_customers(tiny):
     c = model.customer(0)
     assert c.segment == "a" and c.supplier in {"Alpha", "Beta", "Gamma"}
     assert set(c.puv) == {"Alpha", "Beta", "Gamma"}
+    # the relationship state is there too, consistent with the arrays
+    pop = model.population
+    assert c.rung[c.supplier] in {"customer", "client", "supporter", "advocate", "partner"}
+    assert c.zone == (float(pop.adequate[0]), float(pop.desired[0])) and c.zone[0] < c.zone[1]
+    assert c.tenure == int(pop.tenure[0]) >= 1
+    assert set(c.opinion) == set(c.known_by) == set(c.share_of_wallet) == set(c.puv)
+    f = model.firm_by_name[c.supplier].index
+    assert c.share_of_wallet[c.supplier] == pytest.approx(float(pop.wallet[0, f]))
 
 
 def test_shipped_baseline_runs(tmp_path):
