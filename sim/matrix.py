@@ -71,16 +71,29 @@ def classify(
     pp = np.asarray(pp, dtype=float)
     puv = np.asarray(puv, dtype=float)
     if market_pp is None:
-        market_pp = float(np.nanmean(pp)) if np.isfinite(pp).any() else np.nan
+        market_pp = _nanmean(pp)
     if market_puv is None:
-        market_puv = float(np.nanmean(puv)) if np.isfinite(puv).any() else np.nan
+        market_puv = _nanmean(puv)
     rel_p = _relative(pp, market_pp)
     rel_v = _relative(puv, market_puv)
     pb, vb = band(rel_p, tolerance), band(rel_v, tolerance)
     return [_GRID[p][v] for p, v in zip(pb.tolist(), vb.tolist(), strict=True)]
 
 
+def _nanmean(x: np.ndarray) -> float:
+    """``np.nanmean(x)`` (same sum, same bits) without its overhead; NaN if nothing is finite.
+
+    Called for every recorded step: ``np.nanmean``'s wrappers cost more than the arithmetic.
+    """
+    if not np.isfinite(x).any():
+        return np.nan
+    missing = np.isnan(x)
+    return float(np.add.reduce(np.where(missing, 0.0, x)) / (x.size - np.count_nonzero(missing)))
+
+
 def _relative(x: np.ndarray, ref: float) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rel = (x - ref) / abs(ref) if ref and np.isfinite(ref) else np.zeros_like(x)
-    return np.nan_to_num(rel, nan=0.0)
+    """(x − ref) / |ref|, 0 where x is NaN (or everywhere when ref is 0 or not finite)."""
+    if not (ref and np.isfinite(ref)):
+        return np.zeros_like(x)
+    rel = (x - ref) / abs(ref)  # NaN and ±inf propagate quietly; ref is finite and not 0
+    return np.where(np.isnan(rel), 0.0, rel)  # ±inf bands as nan_to_num's ±max would
