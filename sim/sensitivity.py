@@ -220,7 +220,11 @@ def sensitivity(
     }
     x = _sample(problem, method, samples, seed)
     specs = [with_values(spec, ranges, point) for point in x]
-    run = functools.partial(_run, replicates=replicates, seed=seed, steps=steps)
+    from sim.runner import portable_policies  # Python-registered strategies go with the points
+
+    policies, workers = portable_policies(spec, backend or "local", workers)
+    run = functools.partial(_run, replicates=replicates, seed=seed, steps=steps,
+                            policies=policies or None)
     first = run(specs[0])  # in this process: a bad output fails fast
     if output not in first.columns:
         raise _error("--output", f"unknown output {output!r}; numeric firms columns: "
@@ -283,10 +287,14 @@ def _analyse(problem, method, x, y, ranges, seed) -> pd.DataFrame:
     return base
 
 
-def _run(spec, replicates, seed, steps) -> pd.DataFrame:
-    """One sample point through the one headless entry point."""
+def _run(spec, replicates, seed, steps, policies=None) -> pd.DataFrame:
+    """One sample point through the one headless entry point (``policies``: see runner)."""
     from sim.runner import run_scenario
 
+    if policies:
+        from agents.strategies.base import install
+
+        install(policies)
     return run_scenario(spec, replicates=replicates, seed=seed, steps=steps).firms
 
 

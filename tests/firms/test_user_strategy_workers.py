@@ -61,3 +61,12 @@ def test_user_strategy_in_a_parallel_sweep(nudging, tmp_path):
     serial = run_sweep(nudging, params, tmp_path / "one", replicates=1, seed=2)
     parallel = run_sweep(nudging, params, tmp_path / "two", replicates=1, seed=2, workers=2)
     assert parallel.csv.read_text() == serial.csv.read_text()
+
+
+def test_user_strategy_in_parallel_sensitivity(nudging):
+    from sim.sensitivity import sensitivity
+
+    params = ["firms.1.price=8:10", "firms.2.price=10:12"]
+    one = sensitivity(nudging, params, samples=2, workers=1, output="share", firm="Alpha")
+    two = sensitivity(nudging, params, samples=2, workers=2, output="share", firm="Alpha")
+    assert one.samples.equals(two.samples)
