@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fused_helpers import same
 
 from bench.step_speed import scenario
 from sim import fast
@@ -54,15 +55,6 @@ def _state(model) -> dict:
     return out
 
 
-def _same(a, b) -> bool:
-    if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if not isinstance(a, np.ndarray):
-        return a == b
-    return (a.dtype == b.dtype and a.shape == b.shape
-            and np.array_equal(a.view(np.uint8), b.view(np.uint8)))
-
-
 def _assert_phase_agrees(bend, phases, **kwargs) -> dict:
     """Bend two twin models the same way, run ``phases`` compiled and plain; compare."""
     saved = fast.ENABLED
@@ -82,7 +74,7 @@ def _assert_phase_agrees(bend, phases, **kwargs) -> dict:
     compiled, plain = states
     assert compiled.keys() == plain.keys()
     for key in compiled:
-        assert _same(compiled[key], plain[key]), f"{key} differs between the paths"
+        assert same(compiled[key], plain[key]), f"{key} differs between the paths"
     return compiled
 
 

@@ -13,21 +13,13 @@ import copy
 
 import numpy as np
 import pytest
+from fused_helpers import same
 
 from sim import collect, fast
 from sim.mechanisms import customer_value
 from sim.model import MarketModel
 
 pytestmark = pytest.mark.skipif(not fast.AVAILABLE, reason="numba not installed")
-
-
-def _same(a, b) -> bool:
-    a, b = np.asarray(a), np.asarray(b)
-    if a.shape != b.shape or a.dtype != b.dtype:
-        return False
-    if a.dtype.kind == "f":
-        return np.array_equal(a, b, equal_nan=True) and not np.any(np.signbit(a) != np.signbit(b))
-    return np.array_equal(a, b)
 
 
 def _both_paths(fn, monkeypatch) -> tuple:
@@ -99,7 +91,7 @@ def test_recorder_sums_match_numpy(market, edge, monkeypatch):
     compiled, plain = _both_paths(lambda: collect._aggregates(market, active), monkeypatch)
     assert compiled.keys() == plain.keys()
     for key in compiled:
-        assert _same(compiled[key], plain[key]), key
+        assert same(compiled[key], plain[key]), key
 
 
 @pytest.mark.parametrize("edge", list(EDGES))
@@ -109,7 +101,7 @@ def test_customer_value_columns_match_numpy(market, edge, monkeypatch):
     compiled, plain = _both_paths(lambda: customer_value.columns(market), monkeypatch)
     assert compiled.keys() == plain.keys()
     for key in compiled:
-        assert _same(compiled[key], plain[key]), key
+        assert same(compiled[key], plain[key]), key
 
 
 @pytest.mark.parametrize("estimate", [[np.nan, 1.5, -0.2], [np.inf, -np.inf, -0.0],
@@ -118,7 +110,7 @@ def test_customer_value_retention_clipped_alike(market, estimate, monkeypatch):
     market.retention_estimate = np.array(estimate)
     compiled, plain = _both_paths(lambda: customer_value.columns(market), monkeypatch)
     for key in compiled:
-        assert _same(compiled[key], plain[key]), key
+        assert same(compiled[key], plain[key]), key
 
 
 def test_empty_population(market, monkeypatch):
@@ -131,11 +123,11 @@ def test_empty_population(market, monkeypatch):
     active = market.active_mask()
     compiled, plain = _both_paths(lambda: collect._aggregates(market, active), monkeypatch)
     for key in compiled:
-        assert _same(compiled[key], plain[key]), key
+        assert same(compiled[key], plain[key]), key
     assert np.isnan(compiled["means"]).all() and not compiled["customers"].any()
     compiled, plain = _both_paths(lambda: customer_value.columns(market), monkeypatch)
     for key in compiled:
-        assert _same(compiled[key], plain[key]), key
+        assert same(compiled[key], plain[key]), key
 
 
 @pytest.mark.parametrize("buyers", ["none", "all", "some", "last_only"])

@@ -16,6 +16,7 @@ import types
 
 import numpy as np
 import pytest
+from fused_helpers import assert_twins_agree
 
 from sim import fast
 from sim.mechanisms import bonds, expectations, ladder, learning, loyalty
@@ -108,21 +109,6 @@ def _market(n: int, buyers: str, params: RelationshipParams, seed: int = 3):
     )
 
 
-def _bits(a: np.ndarray) -> np.ndarray:
-    a = np.ascontiguousarray(a)
-    return a.view(f"u{a.itemsize}") if a.dtype.kind == "f" else a
-
-
-def _assert_same(compiled, plain, what: str) -> None:
-    for key, value in vars(compiled.population).items():
-        if isinstance(value, np.ndarray):
-            other = getattr(plain.population, key)
-            assert value.dtype == other.dtype, f"{what}: population.{key} dtype"
-            assert np.array_equal(_bits(value), _bits(other)), f"{what}: population.{key} differs"
-    assert (compiled.relationship_rng.bit_generator.state
-            == plain.relationship_rng.bit_generator.state), f"{what}: different draws"
-
-
 def _run_both(n, buyers, params, monkeypatch):
     compiled, plain = _market(n, buyers, params), _market(n, buyers, params)
     for name, phase in PHASES:
@@ -130,7 +116,7 @@ def _run_both(n, buyers, params, monkeypatch):
         phase(compiled)
         monkeypatch.setattr(fast, "ENABLED", False)
         phase(plain)
-        _assert_same(compiled, plain, name)
+        assert_twins_agree(compiled, plain, name)
     monkeypatch.setattr(fast, "ENABLED", True)
     counts = ladder.rung_counts(compiled)
     monkeypatch.setattr(fast, "ENABLED", False)

@@ -16,6 +16,7 @@ import copy
 
 import numpy as np
 import pytest
+from fused_helpers import arrays_of, same
 
 from sim import fast
 from sim.model import MarketModel
@@ -26,15 +27,11 @@ pytestmark = pytest.mark.skipif(not fast.AVAILABLE, reason="numba not installed"
 FIRM_FIELDS = ("price", "cash", "profit", "revenue", "units", "active")
 
 
-def _arrays(obj) -> dict[str, np.ndarray]:
-    return {k: v for k, v in vars(obj).items() if isinstance(v, np.ndarray)}
-
-
 def _state(model) -> dict[str, object]:
     state: dict[str, object] = {}
-    state.update({f"population.{k}": v for k, v in _arrays(model.population).items()})
+    state.update({f"population.{k}": v for k, v in arrays_of(model.population).items()})
     if getattr(model, "experience", None) is not None:
-        state.update({f"experience.{k}": v for k, v in _arrays(model.experience).items()})
+        state.update({f"experience.{k}": v for k, v in arrays_of(model.experience).items()})
     state.update({f"step_stats[{k}]": v for k, v in model.step_stats.items()})
     for firm in model.firms:
         for field in FIRM_FIELDS:
@@ -43,19 +40,6 @@ def _state(model) -> dict[str, object]:
     state["rng"] = model.rng.bit_generator.state
     state["relationship_rng"] = model.relationship_rng.bit_generator.state
     return state
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, dict):
-        return a == b
-    a, b = np.asarray(a), np.asarray(b)
-    if a.shape != b.shape or a.dtype != b.dtype:
-        return False
-    if a.dtype.kind == "f":
-        return np.array_equal(a.view(f"u{a.itemsize}"), b.view(f"u{b.itemsize}")) or (
-            np.array_equal(a, b, equal_nan=True) and not np.any(np.signbit(a) != np.signbit(b))
-        )
-    return np.array_equal(a, b)
 
 
 def assert_paths_agree(scenario, steps: int, seed: int = 7) -> None:
@@ -74,7 +58,7 @@ def assert_paths_agree(scenario, steps: int, seed: int = 7) -> None:
             a, b = _state(compiled), _state(plain)
             assert a.keys() == b.keys(), f"step {step}: different state keys {a.keys() ^ b.keys()}"
             for key in a:
-                assert _same(a[key], b[key]), f"step {step}: {key} differs between the paths"
+                assert same(a[key], b[key]), f"step {step}: {key} differs between the paths"
         assert compiled.firms_frame().to_csv() == plain.firms_frame().to_csv()
         assert compiled.segments_frame().to_csv() == plain.segments_frame().to_csv()
     finally:

@@ -17,6 +17,7 @@ import types
 
 import numpy as np
 import pytest
+from fused_helpers import assert_twins_agree, bits
 
 from sim import fast
 from sim.mechanisms import complaints, fatigue, relationships, word_of_mouth
@@ -81,32 +82,14 @@ def _market(n: int, buyers: str, params: RelationshipParams, complaints_on: bool
     )
 
 
-def _bits(a: np.ndarray) -> np.ndarray:
-    a = np.ascontiguousarray(a)
-    return a.view(f"u{a.itemsize}") if a.dtype.kind == "f" else a
-
-
-def _assert_same(compiled, plain, what: str) -> None:
-    for part in ("population", "experience"):
-        for key, value in vars(getattr(compiled, part)).items():
-            if isinstance(value, np.ndarray):
-                other = getattr(getattr(plain, part), key)
-                assert value.dtype == other.dtype, f"{what}: {part}.{key} dtype"
-                assert np.array_equal(_bits(value), _bits(other)), f"{what}: {part}.{key} differs"
-    assert compiled.step_stats.keys() == plain.step_stats.keys(), f"{what}: counter keys"
-    for key, value in compiled.step_stats.items():
-        assert np.array_equal(_bits(value), _bits(plain.step_stats[key])), f"{what}: {key}"
-    assert (compiled.relationship_rng.bit_generator.state
-            == plain.relationship_rng.bit_generator.state), f"{what}: different draws"
-
-
 def _both(phase, make, monkeypatch, what: str):
     compiled, plain = make(), make()
     monkeypatch.setattr(fast, "ENABLED", True)
     phase(compiled)
     monkeypatch.setattr(fast, "ENABLED", False)
     phase(plain)
-    _assert_same(compiled, plain, what)
+    assert_twins_agree(compiled, plain, what, parts=("population", "experience"),
+                       step_stats=True)
     return compiled
 
 
@@ -281,4 +264,4 @@ def test_mean_weight_is_numpys_mean(multiplier):
         expected = np.where(how[happy] == word_of_mouth.ADVOCATING, multiplier, 1.0).mean()
         got = word_of_mouth.mean_weight(how, int((how == word_of_mouth.ADVOCATING).sum()),
                                         int((how == word_of_mouth.PLAIN).sum()), multiplier)
-        assert _bits(np.float64(got)) == _bits(np.float64(expected)), (multiplier, n)
+        assert bits(np.float64(got)) == bits(np.float64(expected)), (multiplier, n)
