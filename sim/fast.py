@@ -306,27 +306,6 @@ def count_by_firm(firm_index: np.ndarray, n_firms: int, weights=None) -> np.ndar
 
 
 @_jit
-def _best_known(values, aware, active, out):
-    n, n_firms = values.shape
-    for i in range(n):
-        best = -np.inf
-        for f in range(n_firms):
-            if aware[i, f] and active[f]:
-                v = values[i, f]
-                if v > best or np.isnan(v):
-                    best = v
-                    if np.isnan(v):
-                        break
-        out[i] = best if np.isfinite(best) else 0.0
-    return out
-
-
-def best_known(values: np.ndarray, aware: np.ndarray, active: np.ndarray) -> np.ndarray:
-    """``kernels.best_known`` in one pass (NaN propagates as in ``numpy.max``, then becomes 0)."""
-    return _best_known(values, aware, np.asarray(active, dtype=np.bool_), np.empty(len(values)))
-
-
-@_jit
 def _column_count(mask, out):
     n, f_count = mask.shape
     for i in range(n):

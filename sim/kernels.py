@@ -199,19 +199,6 @@ def mean_by_firm(firm_index: np.ndarray, values: np.ndarray, n_firms: int) -> np
         return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
-def best_known(values: np.ndarray, aware: np.ndarray, active: np.ndarray) -> np.ndarray:
-    """(N,) each row's largest value among the firms it knows that are on the market (0 if none).
-
-    Same result as ``max(where(aware & active, values, -inf), axis=1)`` with −inf replaced by 0,
-    without the (N, F) temporaries when the compiled path is on.
-    """
-    if fast.enabled():
-        return fast.best_known(values, aware, active)
-    known = aware & active[None, :]
-    best = np.where(known, values, -np.inf).max(axis=1)
-    return np.where(np.isfinite(best), best, 0.0)
-
-
 def column_count(mask: np.ndarray) -> np.ndarray:
     """(F,) int64 number of true entries in each column of an (N, F) boolean array."""
     if fast.enabled() and mask.ndim == 2 and mask.dtype == np.bool_:

@@ -103,19 +103,6 @@ def test_inverse_cdf_choice_matches_numpy(n_firms):
     assert (got[rows < 20] == kernels.NO_FIRM).all()
 
 
-def test_best_known_matches_numpy(numpy_only):
-    rng = np.random.default_rng(4)
-    values, aware = rng.normal(size=(4000, 6)), rng.random((4000, 6)) < 0.5
-    aware[:50] = False  # knows nobody: 0
-    values[60, 2] = np.nan  # NaN propagates (then becomes 0), as with numpy.max
-    aware[60, 2] = True
-    active = np.array([True, True, True, False, True, True])
-    fused = kernels.best_known(values, aware, active)
-    numpy_only(False)
-    assert np.array_equal(fused, kernels.best_known(values, aware, active))
-    assert (fused[:50] == 0).all() and fused[60] == 0
-
-
 def test_column_count_matches_numpy(numpy_only):
     mask = np.random.default_rng(5).random((3000, 7)) < 0.3
     fused = kernels.column_count(mask)
