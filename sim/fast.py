@@ -7,35 +7,32 @@ stream and therefore the results are exactly those of the numpy path. The arithm
 the same order as the numpy kernels, so the two paths agree bit for bit (tested in
 ``tests/perf/test_perf_fused.py`` and ``tests/perf/test_fused_state.py``).
 
-numba is optional (the ``fast`` extra). Without it, or with ``VALUE_MATRIX_NUMBA=0`` in the
-environment, or with ``sim.fast.ENABLED = False``, every caller uses the numpy kernels.
+numba is a runtime dependency: the compiled passes are the product's step. The numpy kernels
+remain as references (``VALUE_MATRIX_NUMBA=0`` in the environment, or ``sim.fast.ENABLED =
+False``, makes every caller use them); tests compare the two paths.
 """
 
 from __future__ import annotations
 
 import os
 
+import numba
 import numpy as np
 
-try:  # pragma: no cover - depends on the installation
-    import numba
-
-    AVAILABLE = True
-except ImportError:  # pragma: no cover
-    numba = None
-    AVAILABLE = False
+#: numba is always installed (kept for callers that still ask).
+AVAILABLE = True
 
 #: Whether callers should use the compiled kernels. Tests switch it to compare both paths.
-ENABLED = AVAILABLE and os.environ.get("VALUE_MATRIX_NUMBA", "1").lower() not in ("0", "false", "no")
+ENABLED = os.environ.get("VALUE_MATRIX_NUMBA", "1").lower() not in ("0", "false", "no")
 
 
 def enabled() -> bool:
-    """True when the compiled kernels are available and switched on."""
-    return AVAILABLE and ENABLED
+    """True when the compiled kernels are switched on (the default)."""
+    return ENABLED
 
 
 def jit(fn):
-    """Compile ``fn`` with numba (cached on disk), or return it unchanged without numba.
+    """Compile ``fn`` with numba (cached on disk).
 
     Mechanism modules use it for their fused per-customer loops; each such loop has a numpy
     twin that gives the same bits (tested in ``tests/perf``), chosen by :func:`enabled`.
@@ -43,8 +40,6 @@ def jit(fn):
     helper in another file keeps its disk cache when only that other file changes, and a
     helper taking arrays costs a reference count per array per call.
     """
-    if not AVAILABLE:
-        return fn
     return numba.njit(cache=True, nogil=True)(fn)
 
 
