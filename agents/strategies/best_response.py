@@ -8,7 +8,11 @@ cost — holding the rivals' current offers fixed:
     expected units = Σ_n  P(buy)_n × P(choose firm | candidate)_n
     expected profit = (price − unit cost(levels)) × units × market scale − relationship cost
 
-The look-ahead is one step and draws no random numbers; nothing in the model is changed.
+Besides the small relative moves, with ``wide_search`` (the default) the policy also finds the
+most profitable price for each candidate level by a golden-section search between unit cost
+and three times the current price (expected profit under logit demand is single-peaked in the
+own price), so it can reach its best response from far away in one step instead of 10 % a
+step. The look-ahead is one step and draws no random numbers; nothing in the model is changed.
 """
 
 from __future__ import annotations
@@ -39,10 +43,17 @@ class BestResponse:
             max_length=20,
             title="Level changes tried (added to every dimension)",
         )
+        wide_search: bool = Field(
+            default=True,
+            title="Also search the whole price range",
+            description="Find the most profitable price between unit cost and three times "
+            "the current price (golden-section search), besides the relative moves.",
+        )
 
-    def __init__(self, price_moves=None, value_moves=None):
+    def __init__(self, price_moves=None, value_moves=None, wide_search: bool = True):
         self.price_moves = list(price_moves or [-0.1, -0.05, -0.02, 0.0, 0.02, 0.05, 0.1])
         self.value_moves = list(value_moves or [0.0])
+        self.wide_search = bool(wide_search)
         for m in self.price_moves:
             if not -1 < m:
                 raise ValueError(f"price move {m} would make the price non-positive")
@@ -54,8 +65,10 @@ class BestResponse:
         for dv in self.value_moves:
             levels = np.clip(firm.levels + dv, 0.0, 1.0)
             uc = firm.unit_cost(levels)
-            for dp in self.price_moves:
-                price = firm.price * (1 + dp)
+            prices = [firm.price * (1 + dp) for dp in self.price_moves]
+            if self.wide_search:
+                prices.append(self._best_price(demand, levels, uc, firm))
+            for price in prices:
                 profit = demand.expected_profit(price, levels, uc, firm)
                 if profit > best_profit + 1e-9:
                     best, best_profit = (price, levels), profit
@@ -63,6 +76,31 @@ class BestResponse:
             return None
         price, levels = best
         return Action(price=price, attributes=dict(zip(firm.dimensions, levels.tolist(), strict=True)))
+
+
+    @staticmethod
+    def _best_price(demand, levels, unit_cost, firm, evaluations: int = 40) -> float:
+        """The price of highest expected profit in [cost, 3 × price], by golden-section search."""
+        low = max(unit_cost + getattr(firm, "relationship_cost_per_customer", 0.0), 1e-9)
+        high = max(3.0 * firm.price, 2.0 * low)
+        ratio = (np.sqrt(5.0) - 1.0) / 2.0
+
+        def profit(price: float) -> float:
+            return demand.expected_profit(price, levels, unit_cost, firm)
+
+        a, b = low, high
+        c, d = b - ratio * (b - a), a + ratio * (b - a)
+        fc, fd = profit(c), profit(d)
+        for _ in range(evaluations):
+            if fc >= fd:
+                b, d, fd = d, c, fc
+                c = b - ratio * (b - a)
+                fc = profit(c)
+            else:
+                a, c, fc = c, d, fd
+                d = a + ratio * (b - a)
+                fd = profit(d)
+        return 0.5 * (a + b)
 
 
 class Demand:

@@ -206,3 +206,41 @@ def test_bad_hand_in_is_refused_at_once_and_changes_nothing(tiny):
     assert model.firm_by_name["Beta"].policy.pending is None
     model.step()
     assert model.firms_frame().query("firm == 'Beta'").price.tolist() == [9.0, 9.0]
+
+
+def _logit_best_response(rival_price: float, cost: float, ref: float, rationality: float) -> float:
+    """Profit-maximising own price against a fixed rival (equal value, α = 1), by bisection
+    on the first-order condition (p − c)·(λ/ref)·(1 − s) = 1."""
+    lo, hi = cost, cost + 1e3
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        share = 1.0 / (1.0 + np.exp(min(-rationality * (rival_price - mid) / ref, 700.0)))
+        lo, hi = (mid, hi) if (mid - cost) * rationality / ref * (1 - share) < 1 else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+@pytest.mark.parametrize("wide", [True, False])
+def test_best_response_reaches_a_far_away_best_response_in_one_step(wide):
+    from sim.validation.core import Settings, all_off
+    from sim.validation.strategy_cases import bertrand_market
+
+    scenario = bertrand_market(Settings(customers=300), 0.0, "best_response")
+    scenario["mechanisms"] = all_off()
+    scenario["steps"] = 2
+    scenario["market"]["segments"][0]["heterogeneity"] = 0.0
+    scenario["firms"][0].update(price=60.0,
+                                strategy={"type": "best_response", "wide_search": wide})
+    scenario["firms"][1].update(price=5.0, strategy={"type": "static"})
+    firms = run_scenario_firms(scenario)
+    price = firms[(firms["firm"] == "A") & (firms["step"] == 1)]["price"].iloc[0]
+    target = _logit_best_response(5.0, 4.0, 10.0, 20.0)
+    if wide:  # the whole price range is searched: the best response at once
+        assert abs(price - target) < 0.01 * target
+    else:  # only ±10 % a step
+        assert price == pytest.approx(60.0 * 0.9)
+
+
+def run_scenario_firms(scenario):
+    from sim import run_scenario
+
+    return run_scenario(scenario, replicates=1, seed=3).firms
