@@ -57,6 +57,8 @@ class NaiveCustomer(mesa.Agent):
 class NaiveMarket(mesa.Model):
     """The same market as a scenario, customers as agents, stepped with ``shuffle_do``."""
 
+    customer_class = NaiveCustomer
+
     def __init__(self, scenario, seed: int = 0):
         super().__init__(rng=np.random.default_rng(seed))
         market = scenario.market
@@ -77,9 +79,45 @@ class NaiveMarket(mesa.Model):
             sigma = seg.heterogeneity
             for _ in range(size):
                 spread = rng.lognormal(-0.5 * sigma**2, sigma, len(dims) + 2) if sigma else np.ones(len(dims) + 2)
-                NaiveCustomer(self, base * spread[:-2], seg.price_sensitivity * spread[-2], ref * spread[-1])
+                self.customer_class(self, base * spread[:-2], seg.price_sensitivity * spread[-2], ref * spread[-1])
 
     def step(self) -> None:
         """One period: every customer acts once, in random order."""
         self.units = [0] * len(self.offers)
         self.agents.shuffle_do("step")
+
+
+class FastNaiveCustomer(NaiveCustomer):
+    """The faster naive customer: each shop's PUV computed once (weights and levels are fixed)."""
+
+    def __init__(self, model, weights, price_sensitivity, reference_price):
+        super().__init__(model, weights, price_sensitivity, reference_price)
+        self.puv = [sum(w * level for w, level in zip(self.weights, levels))  # noqa: B905
+                    for _, levels in model.offers]
+
+    def step(self) -> None:
+        """As ``NaiveCustomer.step`` with the precomputed PUV of every shop."""
+        m = self.model
+        rand = m.random.random
+        best, best_u, best_value = -1, -math.inf, 0.0
+        sens_over_ref = self.price_sensitivity / self.reference_price
+        for f, (price, _) in enumerate(m.offers):
+            value = self.puv[f] - sens_over_ref * price
+            u = value + self.loyalty if f == self.supplier else value
+            u = m.rationality * u - math.log(-math.log(rand()))
+            if u > best_u:
+                best, best_u, best_value = f, u, value
+        delighted = 1.0 if best_value > m.expectation else 0.0
+        self.satisfaction += 0.2 * (delighted - self.satisfaction)
+        if best == self.supplier:
+            self.loyalty = min(self.loyalty + 0.05 * self.satisfaction, 1.0)
+        else:
+            self.loyalty = 0.0
+        self.supplier = best
+        m.units[best] += 1
+
+
+class FastNaiveMarket(NaiveMarket):
+    """``NaiveMarket`` with customers that precompute each shop's PUV (the faster naive model)."""
+
+    customer_class = FastNaiveCustomer

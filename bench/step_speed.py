@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.naive_mesa import NaiveMarket  # noqa: E402
+from bench.naive_mesa import FastNaiveMarket, NaiveMarket  # noqa: E402
 from sim.model import MarketModel  # noqa: E402
 from sim.scenario import validate_scenario  # noqa: E402
 
@@ -90,6 +90,7 @@ def compare(n: int, repeats: int, naive_steps: int, fast_steps: int) -> dict[str
     """(wall, CPU) ms/step of naive, core (all off) and full (all on), alternating, medians."""
     models = {
         "naive Mesa (logit only)": NaiveMarket(scenario(n, False), seed=1),
+        "naive Mesa, PUV precomputed": FastNaiveMarket(scenario(n, False), seed=1),
         "MarketModel core (all off)": MarketModel(scenario(n, False), seed=1),
         "MarketModel full (all on)": MarketModel(scenario(n, True), seed=1),
         "full, inverse-CDF sampler": MarketModel(scenario(n, True, sampler="inverse_cdf"), seed=1),
@@ -257,10 +258,14 @@ def main(argv=None) -> int:
         naive_steps = 3 if n <= 20000 else 1
         res = compare(n, args.repeats, naive_steps, fast_steps=10 if n <= 20000 else 4)
         base_wall, base_cpu = res["naive Mesa (logit only)"]
-        print(f"\n{n:,} customers, 6 firms (median of {args.repeats}, alternating)")
-        print(f"  {'':<30}{'wall ms':>9}{'x naive':>9}{'CPU ms':>9}{'x naive':>9}")
+        fast_wall, fast_cpu = res["naive Mesa, PUV precomputed"]
+        print(f"\n{n:,} customers, 6 firms (median of {args.repeats}, alternating; "
+              "x naive / x faster naive)")
+        print(f"  {'':<30}{'wall ms':>9}{'x naive':>9}{'x fast':>8}{'CPU ms':>9}{'x naive':>9}"
+              f"{'x fast':>8}")
         for name, (wall, cpu) in res.items():
-            print(f"  {name:<30}{wall:9.2f}{base_wall / wall:9.1f}{cpu:9.2f}{base_cpu / cpu:9.1f}")
+            print(f"  {name:<30}{wall:9.2f}{base_wall / wall:9.1f}{fast_wall / wall:8.1f}"
+                  f"{cpu:9.2f}{base_cpu / cpu:9.1f}{fast_cpu / cpu:8.1f}")
         if not args.no_floor:
             fl, parts = floor(n)
             wall, cpu = res["MarketModel full (all on)"]

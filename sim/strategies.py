@@ -10,20 +10,8 @@ Example::
             return strategies.Action(price=firm.price * 1.01)
 
 then ``strategy: {type: cautious}`` in a scenario (register before loading it).
+The registry itself lives in ``agents.strategies``; this module only gives it the public name.
 """
 
-from agents.strategies import (
-    Action,
-    MarketView,
-    Policy,
-    PolicyParams,
-    check_policy,
-    make_policy,
-    names,
-    register,
-)
-
-__all__ = [
-    "Action", "MarketView", "Policy", "PolicyParams", "check_policy", "make_policy", "names",
-    "register",
-]
+from agents.strategies import *  # noqa: F403 - the public face of the one registry
+from agents.strategies import __all__  # noqa: F401

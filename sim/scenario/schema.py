@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sim.matrix import CLOCK_LABELS
 from sim.scenario import service_ideas
 from sim.scenario.relationships import RelationshipParams
 from sim.scenario.service_ideas import (
@@ -22,17 +23,9 @@ from sim.scenario.service_ideas import (
     TargetingProgramme,
 )
 
-CLOCK_TARGETS = (
-    "low_price_low_value",
-    "low_price",
-    "hybrid",
-    "differentiation",
-    "focused_differentiation",
-    "higher_price_standard_value",
-    "higher_price_low_value",
-    "low_value_standard_price",
-    "centre",
-)
+#: Positions a ``clock`` strategy may aim for: the strategy clock's labels (one list, in
+#: ``sim.matrix``, for the classifier, the outputs and the schema).
+CLOCK_TARGETS = CLOCK_LABELS
 
 
 class Section(BaseModel):
