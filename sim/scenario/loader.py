@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime
-import difflib
 import hashlib
 import json
 import re
@@ -27,6 +26,7 @@ from pydantic import ValidationError
 
 from sim.scenario.budget import describe_customers_limit
 from sim.scenario.schema import CrossFieldError, Scenario, cross_field_problems
+from sim.scenario.schema import did_you_mean as _did_you_mean
 
 MAX_FILE_BYTES = 2_000_000
 MAX_NODES = 200_000
@@ -545,8 +545,3 @@ def _nearest_mark(marks: dict, loc: Loc) -> tuple[int, int] | None:
         if loc[:cut] in marks:
             return marks[loc[:cut]]
     return None
-
-
-def _did_you_mean(word: str, choices: list[str] | set[str]) -> str:
-    close = difflib.get_close_matches(word, sorted(map(str, choices)), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""

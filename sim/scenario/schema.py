@@ -466,14 +466,14 @@ def event_problems(data: dict) -> list[tuple[tuple[str | int, ...], str]]:
         segment = event.get("segment")
         if isinstance(segment, str) and segment not in segments:
             out.append((("events", i, "segment"), f"unknown segment {segment!r}"
-                        f"{_did_you_mean(segment, [s for s in segments if isinstance(s, str)])}"))
+                        f"{did_you_mean(segment, [s for s in segments if isinstance(s, str)])}"))
         change = event.get("set") if isinstance(event.get("set"), dict) else {}
         for key, values in ((("weights",), event.get("weights")),
                             (("set", "attributes"), change.get("attributes"))):
             for dim in values if isinstance(values, dict) and dims is not None else ():
                 if dim not in dims:
                     out.append(((("events", i, *key, dim)), f"unknown dimension {dim!r}"
-                                f"{_did_you_mean(str(dim), dims)}; declared: {', '.join(dims)}"))
+                                f"{did_you_mean(str(dim), dims)}; declared: {', '.join(dims)}"))
         if event.get("type") == "entry" and event.get("firm") in entry_at:
             entry_at[event["firm"]] = event.get("at")
     if entry_at and not any(e == 0 for e in entry_at.values()) and any(
@@ -486,7 +486,7 @@ def event_problems(data: dict) -> list[tuple[tuple[str | int, ...], str]]:
         for dim in spend if isinstance(spend, dict) and dims is not None else ():
             if dim not in dims:
                 out.append(((("firms", i, "programmes", "quality_investment", dim)),
-                            f"unknown dimension {dim!r}{_did_you_mean(str(dim), dims)}"))
+                            f"unknown dimension {dim!r}{did_you_mean(str(dim), dims)}"))
     return out
 
 
@@ -658,7 +658,7 @@ def cross_field_problems(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
                     if dim not in dims:
                         out.append(
                             ((*where, i, key, dim), f"unknown dimension {dim!r}"
-                             f"{_did_you_mean(str(dim), dims)}; declared: {', '.join(dims)}")
+                             f"{did_you_mean(str(dim), dims)}; declared: {', '.join(dims)}")
                         )
     entries = [f.get("enter_at", 0) for f in firms.values()]
     if entries and len(entries) == len(data["firms"]) and all(_is_number(e) for e in entries):
@@ -669,7 +669,7 @@ def cross_field_problems(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
         firm = event.get("firm")
         if isinstance(firm, str) and firm not in names:
             out.append(
-                (("events", i, "firm"), f"unknown firm {firm!r}{_did_you_mean(firm, names)}; "
+                (("events", i, "firm"), f"unknown firm {firm!r}{did_you_mean(firm, names)}; "
                  f"firms: {', '.join(names)}")
             )
     out += event_problems(data)
@@ -705,8 +705,9 @@ def _duplicates(where: tuple, items: dict[int, dict]) -> list[tuple[tuple, str]]
     return out
 
 
-def _did_you_mean(word: str, choices: set[str] | list[str]) -> str:
+def did_you_mean(word: str, choices: set[str] | list[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices`` to ``word``, or ``""``."""
     import difflib
 
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, sorted(map(str, choices)), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
