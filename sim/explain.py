@@ -191,9 +191,9 @@ def _capture(model) -> dict:
 
 # -- the decomposition ---------------------------------------------------------------------------
 def _utility(s: dict, with_other: bool = True) -> np.ndarray:
-    puv = s["weights"] @ s["levels"].T + s["shift"]
-    pp = s["prices"][None, :] / s["reference"][:, None] + s["nonmoney"][None, :]
-    value = puv - s["alpha"][:, None] * pp
+    puv = kernels.perceived_use_value(s["weights"], s["levels"]) + s["shift"]
+    pp = kernels.perceived_price(s["prices"], s["reference"], s["nonmoney"])
+    value = kernels.net_value(puv, pp, s["alpha"])
     available = s["aware"] & s["active"][None, :]
     u = kernels.choice_utility(value, s["rationality"], available, supplier=s["supplier"],
                                loyalty=s["loyalty"], switching_cost=s["switching"])

@@ -142,8 +142,10 @@ class Demand:
         # the model's own PUV kernel: same summation order as the market, on every machine
         puv = kernels.perceived_use_value(pop.weights, levels[None, :])[:, 0]
         puv = puv + pop.value_shift[:, self.index]
-        pp = price / pop.reference_price + nonmonetary_cost
-        u = self.rationality * (puv - pop.price_sensitivity * pp + self.adjust)
+        pp = kernels.perceived_price(np.array([price]), pop.reference_price,
+                                     np.array([nonmonetary_cost]))
+        value = kernels.net_value(puv[:, None], pp, pop.price_sensitivity)[:, 0]
+        u = self.rationality * (value + self.adjust)
         with np.errstate(over="ignore"):
             p = 1.0 / (1.0 + np.exp(np.clip(self.log_others - u, -700, 700)))
         p = np.where(self.available, p, 0.0)

@@ -37,7 +37,8 @@ LABELS = {
 def expected_shares(parts: dict[str, RoundState], rationality: float, mechanisms) -> np.ndarray:
     """(F,) mean logit choice probability over customers, each group taken from ``parts``."""
     price, value, talk, bond = (parts[e] for e in EFFECTS)
-    net = value.attribute_value + talk.value_shift - price.price_sensitivity[:, None] * price.pp
+    net = kernels.net_value(value.attribute_value + talk.value_shift, price.pp,
+                            price.price_sensitivity)
     util = kernels.choice_utility(
         net, rationality, talk.available, supplier=bond.supplier,
         loyalty=bond.loyalty if mechanisms.loyalty else None,
