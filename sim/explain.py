@@ -239,24 +239,37 @@ def _mix(a: dict, b: dict, f: int, groups: frozenset[str]) -> dict:
     return s
 
 
-def _shapley(a: dict, b: dict, f: int) -> list[float]:
-    n = len(_GROUPS)
-    value: dict[frozenset, float] = {}
-    for k in range(n + 1):
-        for combo in itertools.combinations(_GROUPS, k):
-            key = frozenset(combo)
-            value[key] = _expected_share(_mix(a, b, f, key), f)
-    phi = []
-    for g in _GROUPS:
-        others = [h for h in _GROUPS if h != g]
+def shapley_values(players, value_of):
+    """Shapley value of each player: its marginal effect averaged over every joining order.
+
+    Args:
+        players: the groups whose change is being split (a sequence of hashable names).
+        value_of: ``frozenset of changed players -> value`` (a float or an array); called once
+            per subset.
+
+    Returns:
+        ``{player: value}``; the values sum to ``value_of(all) − value_of(none)``.
+    """
+    players = list(players)
+    n = len(players)
+    value = {frozenset(c): value_of(frozenset(c))
+             for k in range(n + 1) for c in itertools.combinations(players, k)}
+    out = {}
+    for g in players:
+        others = [h for h in players if h != g]
         total = 0.0
         for k in range(n):
             weight = math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n)
             for combo in itertools.combinations(others, k):
                 key = frozenset(combo)
-                total += weight * (value[key | {g}] - value[key])
-        phi.append(total)
-    return phi
+                total = total + weight * (value[key | {g}] - value[key])
+        out[g] = total
+    return out
+
+
+def _shapley(a: dict, b: dict, f: int) -> list[float]:
+    phi = shapley_values(_GROUPS, lambda key: _expected_share(_mix(a, b, f, key), f))
+    return [phi[g] for g in _GROUPS]
 
 
 # -- words ---------------------------------------------------------------------------------------

@@ -16,14 +16,12 @@ purchase occasion, the luck of the draw — is reported as "chance".
 
 from __future__ import annotations
 
-import itertools
-import math
-
 import numpy as np
 import pandas as pd
 
 from sim import kernels
 from sim.classroom.engine import RoundState
+from sim.explain import shapley_values
 
 EFFECTS = ("price", "value", "word_of_mouth", "loyalty")
 LABELS = {
@@ -62,17 +60,7 @@ def share_effects(before: RoundState, after: RoundState, rationality: float, mec
             cache[changed] = expected_shares(parts, rationality, mechanisms)
         return cache[changed]
 
-    n = len(EFFECTS)
-    out = {}
-    for effect in EFFECTS:
-        others = [e for e in EFFECTS if e != effect]
-        total = 0.0
-        for size in range(n):
-            weight = math.factorial(size) * math.factorial(n - size - 1) / math.factorial(n)
-            for subset in itertools.combinations(others, size):
-                s = frozenset(subset)
-                total = total + weight * (value_of(s | {effect}) - value_of(s))
-        out[effect] = total
+    out = shapley_values(EFFECTS, value_of)
     out["expected"] = value_of(frozenset(EFFECTS)) - value_of(frozenset())
     return out
 
