@@ -4,8 +4,15 @@ Every buyer experiences the service of the firm they bought from::
 
     performance = base PUV × service_quality × (1 + noise × service_consistency × ε)
                   + customer sacrifice × knowledge          (learning relationships)
-    z           = (performance − adequate) / (desired − adequate)     (disconfirmation)
+    price gap   = value_for_money × price sensitivity × (price / reference price − 1)
+    z           = (performance − price gap − adequate) / (desired − adequate)  (disconfirmation)
     score       = 1 / (1 + exp(−steepness × z))
+
+The price gap is value for money: the customer judges what they got against what they paid,
+relative to what they expected to pay (their reference price). At the reference price it is 0;
+a firm that charges more disappoints its buyers (and so loses trust, rungs and good word of
+mouth), one that charges less pleases them. ``performance`` itself stays the service delivered
+(expectations drift toward it and the quality gap reports it).
 
 z < 0 is a dissatisfying experience (below the adequate level), 0 ≤ z ≤ 1 a satisfying one (in
 the zone of tolerance), z > 1 a delighting one (above the desired level). A customer's
@@ -100,6 +107,11 @@ def disconfirmation(performance, adequate, desired) -> np.ndarray:
     return (performance - adequate) / width
 
 
+def price_gap(price, reference_price, price_sensitivity, weight: float) -> np.ndarray:
+    """Value lost (PUV units) by paying ``price`` instead of the reference price; < 0 below it."""
+    return weight * price_sensitivity * (price / reference_price - 1.0)
+
+
 def satisfaction_score(z: np.ndarray, steepness: float) -> np.ndarray:
     """Logistic map of disconfirmation to [0, 1]; ½ at the adequate level."""
     return 1.0 / (1.0 + np.exp(np.clip(-steepness * z, -500.0, 500.0)))
@@ -133,7 +145,9 @@ def setup(model) -> None:
     noise = params.performance_noise * firm_values(model, "service_consistency", 1.0)
     perf = experienced_performance(base, quality[sup], noise[sup], np.zeros(len(rows)),
                                    model.relationship_rng)
-    z = disconfirmation(perf, pop.adequate[rows], pop.desired[rows])
+    gap = price_gap(model.prices()[sup], pop.reference_price[rows], pop.price_sensitivity[rows],
+                    params.value_for_money)
+    z = disconfirmation(perf - gap, pop.adequate[rows], pop.desired[rows])
     put(pop.satisfaction, cells(rows, sup, nf), satisfaction_score(z, params.steepness))
 
 
@@ -166,7 +180,9 @@ def experience(model) -> None:
         gain = customer_sacrifice(pop.weights[who], params.learning.customer_sacrifice)
         gain = gain * get(pop.knowledge, cell)
     perf = experienced_performance(base, quality[firm], noise[firm], gain, model.relationship_rng)
-    z = disconfirmation(perf, pop.adequate[who], pop.desired[who])
+    gap = price_gap(model.prices()[firm], pop.reference_price[who], pop.price_sensitivity[who],
+                    params.satisfaction.value_for_money)
+    z = disconfirmation(perf - gap, pop.adequate[who], pop.desired[who])
     score = satisfaction_score(z, params.satisfaction.steepness)
     put(pop.satisfaction, cell, blend(get(pop.satisfaction, cell), score,
                                       params.satisfaction.memory))
@@ -224,7 +240,9 @@ def _experience_compiled(model, quality: np.ndarray, noise: np.ndarray) -> Exper
     counts = np.zeros((len(_COUNTERS), nf), dtype=np.int64)
     sacrifice = float(params.learning.customer_sacrifice) if mech.learning else 0.0
     _judge(pop.bought, pop.choice, pop.previous_supplier, pop.weights, levels, pop.satisfaction,
-           pop.knowledge, pop.adequate, pop.desired, quality, noise, eps, bool(mech.learning),
+           pop.knowledge, pop.adequate, pop.desired, quality, noise, eps,
+           np.asarray(model.prices(), dtype=np.float64), pop.reference_price,
+           pop.price_sensitivity, float(params.satisfaction.value_for_money), bool(mech.learning),
            sacrifice, -float(params.satisfaction.steepness), who, firm, new, cell, perf, z,
            expo, counts)
     np.exp(expo, out=expo)  # numpy's exp, as in satisfaction_score
@@ -266,13 +284,14 @@ def _best_known_offer(weights, levels, active_cols, aware, best):
 
 @fast.jit
 def _judge(bought, choice, previous, weights, levels, satisfaction, knowledge, adequate, desired,
-           quality, noise, eps, learning, sacrifice, neg_steepness, who, firm, new, cell, perf,
+           quality, noise, eps, prices, reference, sensitivity, value_for_money, learning,
+           sacrifice, neg_steepness, who, firm, new, cell, perf,
            z, expo, counts):
     """One pass over the buyers: the numpy lines of ``experience`` up to the score's exp.
 
     Per buyer, in customer order: ``_count_defectors`` (satisfaction read before the blend),
     the flat cell, ``customer_sacrifice`` × knowledge, ``experienced_performance`` with the
-    buyer's pre-drawn normal, ``disconfirmation``, and the clipped exponent of
+    buyer's pre-drawn normal, ``price_gap``, ``disconfirmation``, and the clipped exponent of
     ``satisfaction_score`` (into ``expo``). Counter rows as ``_COUNTERS``.
     """
     n_firms = levels.shape[0]
@@ -313,7 +332,8 @@ def _judge(bought, choice, previous, weights, levels, satisfaction, knowledge, a
         width = np.float64(desired[n]) - a
         if width < 1e-9:
             width = 1e-9
-        zb = (p - a) / width
+        gap = value_for_money * sensitivity[n] * (prices[f] / reference[n] - 1.0)
+        zb = ((p - gap) - a) / width
         z[b] = zb
         arg = neg_steepness * zb
         if arg < -500.0:

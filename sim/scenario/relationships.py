@@ -103,6 +103,16 @@ class SatisfactionParams(_Section):
         description="Satisfaction with a firm is an exponential average of experiences; this is "
         "the weight of the newest one (1 = only the last experience counts).",
     )
+    value_for_money: float = Field(
+        0.3,
+        title="Weight of value for money",
+        ge=0,
+        le=5,
+        description="How much paying more than one's reference price disappoints: the "
+        "experienced performance is judged net of value_for_money × price sensitivity × "
+        "(price / reference price − 1), so a price above the reference lowers satisfaction and "
+        "one below raises it. 0 = satisfaction ignores the price paid.",
+    )
 
 
 class LoyaltyParams(_Section):
