@@ -143,6 +143,27 @@ def test_a_failed_write_leaves_the_old_result_byte_identical(cvm, tmp_path, prev
     assert snapshot(tmp_path) == before  # the temporary folder is gone too
 
 
+def test_a_failed_swap_puts_the_old_result_back(cvm, tmp_path, previous, monkeypatch):
+    import os
+
+    import sim.outputs
+
+    before = snapshot(tmp_path)
+    real = os.rename
+    calls = []
+
+    def rename(src, dst):
+        calls.append((src, dst))
+        if len(calls) == 2:  # the new folder into place
+            raise OSError(28, "No space left on device")
+        return real(src, dst)
+
+    monkeypatch.setattr(sim.outputs.os, "rename", rename)
+    result = cvm("run", TINY, *FAST, "--seed", "2", "--out", previous, "--force")
+    assert result.code == 2 and "No space left on device" in result.err
+    assert snapshot(tmp_path) == before
+
+
 def test_workers_are_capped_at_the_cores(cvm, tmp_path, monkeypatch):
     import sim.cli.common
     import sim.runner
