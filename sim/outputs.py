@@ -45,17 +45,91 @@ def _mean_ci(values: np.ndarray) -> dict[str, float | None]:
     return {"mean": mean, "low": mean - half, "high": mean + half}
 
 
-def write_run(result, out_dir: str | Path, force: bool = False) -> Path:
-    """Write a run's tables to ``out_dir`` atomically.
+#: The marker written into every result folder: ``--force`` replaces only folders that hold it.
+MARKER = ".value-matrix-result"
+
+#: Files a result folder may hold (`cvm run`, `cvm classroom export`). A folder holding anything
+#: else, or any sub-folder, is not replaced: it may be the user's.
+RESULT_FILES = frozenset({
+    MARKER, "firms.csv", "firms.parquet", "segments.csv", "summary.json", "scenario.json",
+    "decisions.csv", "scores.csv", "research.csv",
+})
+
+
+class UnsafeOutput(FileExistsError):
+    """``--out`` names a folder that must not be written into or replaced."""
+
+
+def is_result_dir(path: str | Path) -> bool:
+    """Whether ``path`` is recognisably a previous Value Matrix result folder.
+
+    Recognised: the marker (or, for results written before the marker existed, both
+    firms.csv and summary.json) and nothing but known result files; no sub-folders.
+    """
+    path = Path(path)
+    if not path.is_dir() or path.is_symlink():
+        return False
+    entries = list(path.iterdir())
+    names = {e.name for e in entries}
+    if not (MARKER in names or {"firms.csv", "summary.json"} <= names):
+        return False
+    return all(e.name in RESULT_FILES and e.is_file() and not e.is_symlink() for e in entries)
+
+
+def check_replaceable(out: str | Path, force: bool, protect: tuple[Path, ...] = ()) -> None:
+    """Refuse an ``out`` that writing a result there could damage; nothing is touched.
+
+    Never allowed: the current folder or one of its parents, the home folder, the root, a
+    folder holding any path in ``protect`` (e.g. the scenario file). A non-empty folder needs
+    ``force``, and even then only a recognised previous result (:func:`is_result_dir`) is
+    replaced.
 
     Raises:
-        FileExistsError: ``out_dir`` exists and is not empty, and ``force`` is false.
+        UnsafeOutput: with a message naming the folder.
+    """
+    out = Path(out)
+    target = out.resolve()
+    cwd = Path.cwd().resolve()
+    if target == cwd or cwd.is_relative_to(target):
+        raise UnsafeOutput(f"refusing --out {out}: it is the current folder or one of its parents; "
+                           "choose a new folder for the results")
+    if target == Path.home().resolve() or target.parent == target:
+        raise UnsafeOutput(f"refusing --out {out}: it is the home or root folder; choose a new "
+                           "folder for the results")
+    for item in protect:
+        if Path(item).resolve().is_relative_to(target):
+            raise UnsafeOutput(f"refusing --out {out}: it holds {item}; choose a new folder for "
+                               "the results")
+    if out.exists() and not out.is_dir():
+        raise UnsafeOutput(f"{out} exists and is a file, not a folder; choose another --out")
+    if out.is_symlink():
+        raise UnsafeOutput(f"refusing --out {out}: it is a symbolic link; choose another --out")
+    if out.exists() and any(out.iterdir()):
+        if not force:
+            raise UnsafeOutput(f"{out} exists and is not empty; choose another --out or add "
+                               "--force to replace it")
+        if not is_result_dir(out):
+            raise UnsafeOutput(f"refusing to replace {out}: it is not empty and is not a Value "
+                               "Matrix result folder (--force replaces only those); nothing was "
+                               "changed, choose another --out")
+
+
+def write_run(result, out_dir: str | Path, force: bool = False,
+              protect: tuple[Path, ...] = ()) -> Path:
+    """Write a run's tables to ``out_dir`` atomically, with the result marker.
+
+    Everything is written to a temporary sibling folder which then takes the place of
+    ``out_dir`` (the old folder, if any, is renamed aside, the new one renamed in, the old one
+    deleted), so a failure leaves the old result whole.
+
+    Raises:
+        UnsafeOutput: ``out_dir`` may not be written (see :func:`check_replaceable`).
     """
     out = Path(out_dir)
-    if out.exists() and any(out.iterdir()) and not force:
-        raise FileExistsError(f"{out} exists and is not empty (use --force to replace it)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    check_replaceable(out, force, protect)
+    target = out.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         tmp.chmod(_default_dir_mode())  # mkdtemp makes 0700; results are meant to be shared
         result.firms.to_csv(tmp / "firms.csv", index=False)
@@ -63,7 +137,10 @@ def write_run(result, out_dir: str | Path, force: bool = False) -> Path:
         result.segments.to_csv(tmp / "segments.csv", index=False)
         (tmp / "summary.json").write_text(json.dumps(summarise(result), indent=2) + "\n")
         (tmp / "scenario.json").write_text(result.scenario.model_dump_json(indent=2) + "\n")
-        _replace_dir(tmp, out)
+        written = sorted(p.name for p in tmp.iterdir())
+        (tmp / MARKER).write_text(json.dumps(
+            {"value_matrix_result": 1, "files": written}, indent=2) + "\n")
+        _replace_dir(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -77,10 +154,16 @@ def _default_dir_mode() -> int:
 
 
 def _replace_dir(tmp: Path, out: Path) -> None:
+    if out.exists() and not any(out.iterdir()):
+        out.rmdir()  # an empty folder: nothing to keep aside
     if out.exists():
         old = out.with_name(f".{out.name}.old-{os.getpid()}")
         os.rename(out, old)
-        os.rename(tmp, out)
+        try:
+            os.rename(tmp, out)
+        except BaseException:
+            os.rename(old, out)  # put the old result back whole
+            raise
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.rename(tmp, out)

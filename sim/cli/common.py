@@ -32,20 +32,49 @@ def load(args):
     return load_scenario(args.scenario, overrides=args.overrides, preset=args.preset)
 
 
-def check_output_dir(out: Path, force: bool) -> None:
-    """Refuse, before any work, an output folder that is not empty or cannot be written."""
-    from sim.cli import UserError
+def scenario_files(args) -> tuple[Path, ...]:
+    """The scenario file named on the command line, if it is a file (not a shipped name)."""
+    path = Path(args.scenario)
+    return (path,) if path.is_file() else ()
 
-    if out.exists() and not out.is_dir():
-        raise UserError(f"{out} exists and is a file, not a folder; choose another --out")
-    if out.exists() and any(out.iterdir()) and not force:
-        raise UserError(f"{out} exists and is not empty; choose another --out or add --force "
-                        "to replace it")
+
+def check_output_dir(out: Path, force: bool, protect: tuple[Path, ...] = ()) -> None:
+    """Refuse, before any work, an output folder that is unsafe, not empty or not writable.
+
+    ``--force`` replaces only a recognised previous result (see
+    :func:`sim.outputs.check_replaceable`); never the current folder, a parent of it, home, or a
+    folder holding any path in ``protect``.
+    """
+    from sim.cli import UserError
+    from sim.outputs import UnsafeOutput, check_replaceable
+
+    try:
+        check_replaceable(out, force, protect)
+    except UnsafeOutput as exc:
+        raise UserError(str(exc)) from None
     parent = out.resolve().parent
     while not parent.exists():
         parent = parent.parent
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise UserError(f"cannot write results to {out}: {parent} is not a writable folder")
+
+
+def available_cores() -> int:
+    """The CPU cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def cap_workers(workers: int | None) -> int | None:
+    """``--workers`` capped at the cores available, saying so on stderr when capped."""
+    cores = available_cores()
+    if workers is not None and workers > cores:
+        print(f"note: --workers {workers} capped at {cores}, the cores available on this machine",
+              file=sys.stderr)
+        return cores
+    return workers
 
 
 class Progress:

@@ -6,7 +6,14 @@ import json
 from pathlib import Path
 
 from sim.cli import UserError
-from sim.cli.common import Progress, add_scenario_args, check_output_dir, load
+from sim.cli.common import (
+    Progress,
+    add_scenario_args,
+    cap_workers,
+    check_output_dir,
+    load,
+    scenario_files,
+)
 
 
 def add_parser(sub) -> None:
@@ -26,7 +33,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     """Run and write."""
-    from sim.outputs import write_run
+    from sim.outputs import UnsafeOutput, write_run
     from sim.runner import run_scenario
     from sim.scenario.budget import check_run_memory
 
@@ -38,7 +45,9 @@ def run(args) -> int:
         raise UserError(f"--seed must be >= 0, got {args.seed}")
     scenario = load(args)
     out = Path(args.out) if args.out else Path("results") / _slug(scenario.name)
-    check_output_dir(out, args.force)
+    protect = scenario_files(args)
+    check_output_dir(out, args.force, protect)
+    args.workers = cap_workers(args.workers)
     check_run_memory(scenario, args.replicates, args.workers, args.steps, label=args.scenario)
     progress = None if args.quiet or args.json else Progress(f"running {scenario.name}")
     result = run_scenario(
@@ -46,7 +55,9 @@ def run(args) -> int:
         steps=args.steps, progress=progress,
     )
     try:
-        write_run(result, out, force=args.force)
+        write_run(result, out, force=args.force, protect=protect)
+    except UnsafeOutput as exc:
+        raise UserError(str(exc)) from None
     except OSError as exc:
         raise UserError(f"cannot write results to {out}: {exc.strerror or exc}") from None
     summary = result.summary()

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from sim.cli import UserError
-from sim.cli.common import Progress, add_scenario_args, load
+from sim.cli.common import Progress, add_scenario_args, cap_workers, load
 
 
 def add_parser(sub) -> None:
@@ -51,6 +51,8 @@ def run(args) -> int:
     out = Path(args.out) if args.out else None
     if out is not None and (out / "sensitivity.csv").exists() and not args.force:
         raise UserError(f"{out}/sensitivity.csv exists; choose another --out or add --force")
+    if not args.address:  # a cluster at --address has its own workers
+        args.workers = cap_workers(args.workers)
     scenario = load(args)
     progress = None if args.json else Progress(f"sensitivity of {scenario.name}")
     try:

@@ -117,8 +117,14 @@ def test_existing_output_needs_force(cvm, tmp_path):
     assert result.code == 2
     assert "exists and is not empty; choose another --out or add --force" in result.err
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    # --force replaces only a previous result, never a folder holding the user's own files
+    result = cvm("run", TINY, *FAST, "--out", out, "--force", "--quiet")
+    assert result.code == 2 and "is not a Value Matrix result folder" in result.err
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    (out / "keep.txt").unlink()
+    assert cvm("run", TINY, *FAST, "--out", out, "--quiet").code == 0
     assert cvm("run", TINY, *FAST, "--out", out, "--force", "--quiet").code == 0
-    assert not (out / "keep.txt").exists() and (out / "firms.csv").exists()
+    assert (out / "firms.csv").exists()
 
 
 def test_unwritable_output_is_refused_before_running(cvm, tmp_path):
