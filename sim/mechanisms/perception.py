@@ -33,13 +33,21 @@ def adapt_reference_price(model) -> None:
     """Move reference prices toward the market's current price level (expectations switch).
 
     The market price index is the purchase-weighted mean price relative to the starting
-    reference; each customer's reference keeps its own spread around it.
+    reference; each customer's reference keeps its own spread around it. Reference prices rise
+    more slowly than they fall (``reference_adaptation_up`` × the rate when the market charges
+    more than the reference): customers resist accepting higher prices as normal, the
+    asymmetry that reference-price research reports (Putler 1992; Kalyanaram & Winer 1995). It
+    is the anchor that keeps firms from dragging the reference up behind their own price rises.
     """
     units = model.step_stats["units"]
     if units.sum() <= 0:
         return
     market_price = float(np.dot(units, model.prices()) / units.sum())
-    rate = model.spec.market.reference_adaptation
+    market = model.spec.market
     old = model.price_index
-    model.price_index = (1 - rate) * old + rate * market_price / model.reference_price0
+    target = market_price / model.reference_price0
+    rate = market.reference_adaptation
+    if target > old:
+        rate *= market.reference_adaptation_up
+    model.price_index = (1 - rate) * old + rate * target
     model.population.reference_price *= model.price_index / old

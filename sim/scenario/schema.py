@@ -116,6 +116,14 @@ class Market(Section):
         description="Per step, how far reference prices move toward what the market charges "
         "(only with the expectations mechanism on).",
     )
+    reference_adaptation_up: float = Field(
+        0.25,
+        title="Upward reference adaptation",
+        ge=0,
+        le=1,
+        description="Share of reference_adaptation applied when the market charges more than "
+        "the reference price: references rise more slowly than they fall (1 = symmetric).",
+    )
     purchase_probability: float = Field(
         1.0,
         title="Purchase frequency",

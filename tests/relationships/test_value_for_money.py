@@ -48,3 +48,23 @@ def test_a_price_rise_lowers_and_a_price_cut_raises_satisfaction():
 
 def test_without_value_for_money_the_price_paid_does_not_matter():
     assert mean_satisfaction(11.0, 0.0) == mean_satisfaction(10.0, 0.0)
+
+
+@pytest.mark.parametrize("up", [0.25, 1.0])
+def test_reference_prices_rise_more_slowly_than_they_fall(up):
+    from sim.mechanisms.perception import adapt_reference_price
+
+    moves = {}
+    for factor in (2.0, 0.5):  # the market's price doubles, or halves
+        data = monopoly(10.0)
+        data["market"].update(reference_adaptation=0.2, reference_adaptation_up=up)
+        model = MarketModel(data, seed=5)
+        model.firms[0].price = 10.0 * factor
+        model.step_stats["units"][:] = 100
+        before = model.population.reference_price.copy()
+        adapt_reference_price(model)
+        moves[factor] = model.price_index - 1.0
+        # every customer's reference moves by the same factor (their spread is kept)
+        assert np.allclose(model.population.reference_price / before, model.price_index)
+    assert moves[0.5] == pytest.approx(0.2 * (0.5 - 1.0))
+    assert moves[2.0] == pytest.approx(0.2 * up * (2.0 - 1.0))
