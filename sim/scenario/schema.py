@@ -38,7 +38,8 @@ CLOCK_TARGETS = (
 class Section(BaseModel):
     """Base of every scenario section: unknown keys refused, NaN and infinities refused."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True,
+                              strict=True)
 
 
 class Segment(Section):
@@ -181,7 +182,7 @@ class Strategy(Section):
     strategy or a bad parameter is a validation error of the scenario, not a crash at run time.
     """
 
-    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False, strict=True)
 
     type: str = Field(
         "static",
