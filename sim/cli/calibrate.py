@@ -38,6 +38,8 @@ def run(args) -> int:
         raise UserError("--evaluations must be at least 2")
     if args.seed is not None and args.seed < 0:
         raise UserError(f"--seed must be >= 0, got {args.seed}")
+    from sim.scenario.schema import check_flag_bounds
+    check_flag_bounds(args, "replicates", "seed")
     if not Path(args.observed).is_file():
         raise UserError(f"--observed {args.observed}: no such file")
     out = Path(args.out) if args.out else None

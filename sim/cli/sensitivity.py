@@ -48,6 +48,8 @@ def run(args) -> int:
             raise UserError(f"--{flag} must be at least 1, got {value}")
     if args.seed is not None and args.seed < 0:
         raise UserError(f"--seed must be >= 0, got {args.seed}")
+    from sim.scenario.schema import check_flag_bounds
+    check_flag_bounds(args, "steps", "replicates", "seed")
     out = Path(args.out) if args.out else None
     if out is not None and (out / "sensitivity.csv").exists() and not args.force:
         raise UserError(f"{out}/sensitivity.csv exists; choose another --out or add --force")

@@ -52,6 +52,8 @@ def run(args) -> int:
             raise UserError(f"--{flag} must be at least 1, got {value}")
     if args.seed is not None and args.seed < 0:
         raise UserError(f"--seed must be >= 0, got {args.seed}")
+    from sim.scenario.schema import check_flag_bounds
+    check_flag_bounds(args, "steps", "replicates", "seed")
     if args.address and args.backend != "dask":
         raise UserError("--address needs --backend dask")
     try:

@@ -245,13 +245,31 @@ def apply_override(data: Any, text: str, label: str = "--set") -> Any:
         raise ScenarioError([Problem(f"--set {text}", None, None, "",
                                      "expected PATH=VALUE, e.g. market.customers=2000")])
     path_text, value_text = text.split("=", 1)
+    keys = _parse_path(path_text)
+    value = parse_override_value(path_text.strip(), value_text, keys, f"--set {text}")
+    return set_path(data, keys, value, f"--set {text}")
+
+
+def parse_override_value(path_text: str, value_text: str, keys: Loc = (),
+                         label: str = "") -> Any:
+    """A ``--set`` value read as YAML under the same limits (size, depth, aliases, tags) as a file."""
+    label = label or f"--set {path_text}={value_text}"
+    if not value_text.strip():
+        return ""
+    size = len(value_text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError([Problem(label, None, None, path_text,
+                                     f"value is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")])
     try:
-        value = yaml.safe_load(value_text) if value_text.strip() else ""
-    except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([Problem(f"--set {text}", None, None, path_text.strip(),
-                                     f"value is not valid YAML: {problem}")]) from None
-    return set_path(data, _parse_path(path_text), value, f"--set {text}")
+        value, _ = parse_yaml_text(value_text, label, keys or _parse_path(path_text))
+    except ScenarioError as exc:
+        problems = [dataclasses.replace(
+            p, line=None, column=None, path=p.path or path_text,
+            message=p.message.replace("the document", "the value").replace(
+                "YAML syntax error: ", "value is not valid YAML: "))
+            for p in exc.problems]
+        raise ScenarioError(problems) from None
+    return value
 
 
 def set_path(data: Any, keys: Loc, value: Any, origin: str) -> Any:
@@ -315,7 +333,21 @@ def read_yaml(path: Path, label: str) -> tuple[Any, dict[Loc, tuple[int, int]]]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise fail(f"not a UTF-8 text file (byte {exc.start} cannot be decoded)") from None
-    loader = yaml.SafeLoader(text)
+    return parse_yaml_text(text, label)
+
+
+def parse_yaml_text(text: str, label: str, prefix: Loc = ()) -> tuple[Any, dict[Loc, tuple[int, int]]]:
+    """Parse YAML text under the same limits as a file: depth, size through aliases, plain tags.
+
+    ``prefix`` is the key path the text sits at (a ``--set`` value), used to name the field.
+    """
+    def fail(message: str, line: int | None = None, col: int | None = None, path: str = ""):
+        return ScenarioError([Problem(label, line, col, path, message)])
+
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # a character YAML does not allow (reader error)
+        raise fail(f"YAML syntax error: {exc}") from None
     try:
         _check_depth(text, label)
         node = loader.get_single_node()
@@ -323,7 +355,7 @@ def read_yaml(path: Path, label: str) -> tuple[Any, dict[Loc, tuple[int, int]]]:
             return None, {}
         marks: dict[Loc, tuple[int, int]] = {}
         duplicates: list[Problem] = []
-        _index_marks(node, (), marks, [0], duplicates, label)
+        _index_marks(node, prefix, marks, [0], duplicates, label)
         if duplicates:
             raise ScenarioError(duplicates)
         data = loader.construct_document(node)
@@ -386,12 +418,14 @@ def _index_marks(node: yaml.Node, path: Loc, marks: dict, count: list[int],
         raise ScenarioError([Problem(label, line, col, "",
                                      f"the document nests more than {MAX_DEPTH} levels deep; refused")])
     marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+    _check_tag(node, path, label)
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 continue  # a list or mapping used as a key: the constructor reports it
             key = key_node.value
+            _check_tag(key_node, path + (key,), label)
             line = key_node.start_mark.line + 1
             if key in seen and key != "<<":
                 where = ".".join(map(str, path + (key,)))
@@ -403,6 +437,39 @@ def _index_marks(node: yaml.Node, path: Loc, marks: dict, count: list[int],
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _index_marks(item, path + (i,), marks, count, duplicates, label)
+
+
+_PLAIN = "tag:yaml.org,2002:"
+ALLOWED_TAGS = frozenset(_PLAIN + t for t in ("str", "int", "float", "bool", "null", "seq", "map"))
+
+
+def _check_tag(node: yaml.Node, path: Loc, label: str) -> None:
+    """Refuse every YAML tag but plain text, numbers, yes/no, null, lists and mappings.
+
+    ``!!binary``, ``!!set`` (its order follows string hashing, so runs would not reproduce),
+    dates, ``!!python/...`` and custom tags all make something other than plain data.
+    """
+    tag = node.tag or ""
+    if tag in ALLOWED_TAGS or (tag == _PLAIN + "merge" and isinstance(node, yaml.ScalarNode)):
+        return
+    if tag == _PLAIN + "timestamp" and not _explicitly_tagged(node):
+        return  # an unquoted date: the schema refuses it with a hint to quote it
+    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    where = ".".join(map(str, path))
+    if tag == _PLAIN + "timestamp":
+        msg = "YAML tag '!!timestamp' is not allowed: a scenario has no dates (quote it for text)"
+    else:
+        shown = tag.replace(_PLAIN, "!!")
+        msg = (f"YAML tag {shown!r} is not allowed: a scenario is plain data (mappings, lists, "
+               "numbers, text) and cannot create objects")
+    raise ScenarioError([Problem(label, line, col, where, msg)])
+
+
+def _explicitly_tagged(node: yaml.Node) -> bool:
+    """Whether the node was written with a ``!tag`` (rather than resolved from its text)."""
+    mark = node.start_mark
+    buffer = getattr(mark, "buffer", None)
+    return bool(buffer) and 0 <= mark.pointer < len(buffer) and buffer[mark.pointer] == "!"
 
 
 # -- turning pydantic errors into problems -----------------------------------------------------
@@ -418,6 +485,17 @@ def _field_error(err: dict) -> tuple[Loc, str, str]:
         msg = f"required key {loc[-1]!r} is missing"
     elif kind in ("finite_number",):
         msg = "must be a finite number (NaN and infinities are refused)"
+    elif kind in ("float_type", "int_type") and isinstance(err.get("input"), str):
+        # strict types: text is never read as a number, even text that looks like one
+        value = err["input"]
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        what = "a valid number" if kind == "float_type" else "a valid integer"
+        try:
+            float(value)
+        except ValueError:
+            msg = f"input should be {what}, unable to parse string as a number (got {shown})"
+        else:
+            msg = f"input should be {what}, not text (got {shown}; remove the quotes)"
     else:
         msg = msg[:1].lower() + msg[1:]
         value = err.get("input")

@@ -31,7 +31,8 @@ CLOCK_TARGETS = CLOCK_LABELS
 class Section(BaseModel):
     """Base of every scenario section: unknown keys refused, NaN and infinities refused."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True,
+                              strict=True)
 
 
 class Segment(Section):
@@ -182,7 +183,7 @@ class Strategy(Section):
     strategy or a bad parameter is a validation error of the scenario, not a crash at run time.
     """
 
-    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False, strict=True)
 
     type: str = Field(
         "static",
@@ -719,3 +720,33 @@ def did_you_mean(word: str, choices: set[str] | list[str]) -> str:
 
     close = difflib.get_close_matches(word, sorted(map(str, choices)), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def flag_bound_problem(flag: str, value: int | None) -> str | None:
+    """Why a ``--steps``/``--replicates``/``--seed`` value breaks the schema's bounds, or None.
+
+    The flags override scenario fields, so they obey the same limits as the file (checked
+    before any work, rather than after a run of a size the schema refuses).
+    """
+    if value is None:
+        return None
+    lo = hi = None
+    for meta in Scenario.model_fields[flag].metadata:
+        lo = getattr(meta, "ge", lo) if getattr(meta, "ge", None) is not None else lo
+        hi = getattr(meta, "le", hi) if getattr(meta, "le", None) is not None else hi
+    if lo is not None and value < lo:
+        return (f"--{flag} must be >= {lo}, got {value}" if lo == 0
+                else f"--{flag} must be at least {lo:,}, got {value}")
+    if hi is not None and value > hi:
+        return f"--{flag} must be at most {hi:,} (the scenario schema's limit), got {value:,}"
+    return None
+
+
+def check_flag_bounds(args: Any, *flags: str) -> None:
+    """Raise ``sim.cli.UserError`` (exit 2) for the first flag outside the schema's bounds."""
+    from sim.cli import UserError
+
+    for flag in flags:
+        problem = flag_bound_problem(flag, getattr(args, flag, None))
+        if problem:
+            raise UserError(problem)

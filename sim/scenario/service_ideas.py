@@ -86,7 +86,8 @@ def programme_problems(data: dict) -> list[tuple[tuple, str]]:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True,
+                              strict=True)
 
 
 # -- segment traits (declared on ``Segment`` in schema.py) ---------------------------------------
