@@ -102,7 +102,8 @@ def _market(n: int, buyers: str, params: RelationshipParams, seed: int = 3):
     return types.SimpleNamespace(
         population=pop, experience=exp, n_firms=nf, firms=firms,
         spec=types.SimpleNamespace(mechanisms=on, relationships=params,
-                                   market=types.SimpleNamespace(reference_adaptation=0.2)),
+                                   market=types.SimpleNamespace(reference_adaptation=0.2,
+                                                                 reference_adaptation_up=0.25)),
         relationship_rng=np.random.default_rng(seed + 1),
         step_stats={"units": np.bincount(firm, minlength=nf).astype(float)},
         prices=lambda: np.array([10.0, 9.0, 12.0, 11.0]), price_index=1.0, reference_price0=10.0,
