@@ -4,9 +4,15 @@
 sensitivity) for the values whose simulated shares are closest to the observed ones in root
 mean squared error, and returns the fit (RMSE, MAPE) and the calibrated scenario.
 
+The starting point (the scenario's own values of the calibrated parameters) is always a
+candidate when it lies in the box, evaluated first with the same seed and replicates as every
+other candidate: the result is never worse than the scenario given, and on a tie the start is
+kept. A start outside the box is reported (``start_in_range``, ``start_note``) and not a
+candidate.
+
 The search runs in two stages: a scrambled Sobol' design over the box (global: the share surface
 can have flat or rugged regions), then bounded Nelder-Mead from the best design point
-(``scipy.optimize.minimize``). Every evaluation goes through ``run_scenario`` with the same seed
+(``scipy.optimize.minimize``) from the best point so far (start or design). Every evaluation goes through ``run_scenario`` with the same seed
 (common random numbers), so the objective is a deterministic function of the parameters.
 
 Observed shares are a CSV file, long (``step,firm,share``) or wide (``step`` and one column per
@@ -35,11 +41,18 @@ class Calibration:
         values: best value found per parameter path.
         rmse: root mean squared error of shares at the best values.
         mape: mean absolute percentage error of shares (cells with observed share > 0), in %.
-        initial_rmse: RMSE of the scenario as given, before calibration.
+        initial_rmse: RMSE of the scenario as given, before calibration (same seed and
+            replicates as the candidates). ``rmse <= initial_rmse`` whenever
+            ``start_in_range``.
         scenario: the calibrated, validated scenario.
         history: one row per evaluation: parameter values and RMSE.
         fitted: observed and simulated shares per (step, firm) at the best values.
         evaluations: model runs made.
+        start: the scenario's own value per parameter path (None where it has none).
+        start_in_range: whether every start value lies in its range (then the start is a
+            candidate and the result is never worse than it).
+        start_note: why the start is not a candidate, or that it was kept ("" otherwise).
+        start_kept: no candidate fitted strictly better, so the start itself is returned.
     """
 
     values: dict[str, float]
@@ -50,6 +63,20 @@ class Calibration:
     history: pd.DataFrame
     fitted: pd.DataFrame
     evaluations: int
+    start: dict[str, float | None] = dataclasses.field(default_factory=dict)
+    start_in_range: bool = False
+    start_note: str = ""
+    start_kept: bool = False
+
+    @property
+    def before_rmse(self) -> float:
+        """RMSE of the scenario as given (alias of ``initial_rmse``)."""
+        return self.initial_rmse
+
+    @property
+    def after_rmse(self) -> float:
+        """RMSE of the calibrated scenario (alias of ``rmse``)."""
+        return self.rmse
 
 
 def read_observed(source: str | Path | pd.DataFrame, firms: Sequence[str]) -> pd.DataFrame:
@@ -151,8 +178,10 @@ def calibrate(
     steps = int(obs["step"].max())
     lows = np.array([p.low for p in ranges])
     span = np.array([p.high - p.low for p in ranges])
+    start, start_in_range, start_note = _start_values(spec, ranges)
     history: list[dict] = []
     cache: dict[tuple, float] = {}
+    best: dict = {}  # the best evaluation so far: rmse, mape, joined, values, unit
 
     def objective(unit: np.ndarray) -> float:
         unit = np.clip(unit, 0.0, 1.0)
@@ -161,32 +190,77 @@ def calibrate(
             return cache[key]
         values = lows + unit * span
         sim = simulated_shares(with_values(spec, ranges, values), steps, replicates, seed)
-        rmse = fit_errors(sim, obs)[0]
+        rmse, mape, joined = fit_errors(sim, obs)
         cache[key] = rmse
         history.append({**{p.path: v for p, v in zip(ranges, values, strict=True)},
                         "rmse": rmse})
+        if not best or rmse < best["rmse"]:  # strict: on a tie the earlier (the start) stays
+            best.update(rmse=rmse, mape=mape, joined=joined, values=values, unit=unit)
         if progress:
-            progress(len(history), min(h["rmse"] for h in history))
+            progress(len(history), best["rmse"])
         return rmse
 
-    initial_rmse = fit_errors(simulated_shares(spec, steps, replicates, seed), obs)[0]
-    n_design = max(2, min(design or 4 * len(ranges) + 4, max_evaluations - 1))
+    extra_runs = 0
+    if start_in_range:
+        # the start is the first candidate, run exactly as the others (common random numbers)
+        start_unit = np.divide(np.array([start[p.path] for p in ranges]) - lows, span,
+                               out=np.zeros(len(ranges)), where=span > 0)
+        initial_rmse = objective(start_unit)
+    else:
+        initial_rmse = fit_errors(simulated_shares(spec, steps, replicates, seed), obs)[0]
+        extra_runs = 1
+    n_design = max(1, min(design or 4 * len(ranges) + 4, max_evaluations - len(history) - 1))
     sampler = qmc.Sobol(d=len(ranges), scramble=True, rng=np.random.default_rng(seed))
     points = sampler.random_base2(int(math.floor(math.log2(n_design))))  # balanced: 2**m points
-    scores = [objective(u) for u in points]
-    start = points[int(np.argmin(scores))]
+    for u in points:
+        objective(u)
     remaining = max_evaluations - len(history)
     if remaining > 0:
-        minimize(objective, start, method="Nelder-Mead", bounds=[(0.0, 1.0)] * len(ranges),
+        origin = best["unit"].copy()
+        minimize(objective, origin, method="Nelder-Mead", bounds=[(0.0, 1.0)] * len(ranges),
                  options={"maxfev": remaining, "xatol": 1e-3, "fatol": 1e-5,
-                          "initial_simplex": _simplex(start, 0.1)})
+                          "initial_simplex": _simplex(origin, 0.1)})
     table = pd.DataFrame(history)
-    best = table.loc[table["rmse"].idxmin()]
-    values = {p.path: float(best[p.path]) for p in ranges}
-    fitted_spec = with_values(spec, ranges, list(values.values()))
-    rmse, mape, joined = fit_errors(simulated_shares(fitted_spec, steps, replicates, seed), obs)
-    return Calibration(values, rmse, mape, initial_rmse, fitted_spec, table, joined,
-                       len(history) + 2)
+    values = {p.path: float(v) for p, v in zip(ranges, best["values"], strict=True)}
+    kept = start_in_range and best["rmse"] >= initial_rmse
+    if kept:
+        values = {p.path: float(start[p.path]) for p in ranges}
+        fitted_spec = spec
+        start_note = "no candidate fitted better than the start; the start is kept"
+    else:
+        fitted_spec = with_values(spec, ranges, list(values.values()))
+    return Calibration(values, best["rmse"], best["mape"], initial_rmse, fitted_spec, table,
+                       best["joined"], len(history) + extra_runs, start, start_in_range,
+                       start_note, kept)
+
+
+def _start_values(spec: Scenario, ranges: Sequence[ParamRange]
+                  ) -> tuple[dict[str, float | None], bool, str]:
+    """The scenario's own value of each parameter, whether all lie in their ranges, and why not."""
+    data = spec.model_dump(mode="json")  # defaults included: the values the model runs with
+    start: dict[str, float | None] = {}
+    problems = []
+    for p in ranges:
+        node = data
+        for key in p.path.split("."):
+            if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+                node = node[int(key)]
+            elif isinstance(node, dict) and key in node:
+                node = node[key]
+            else:
+                node = None
+                break
+        if node is None or isinstance(node, bool) or not isinstance(node, int | float):
+            start[p.path] = None
+            problems.append(f"{p.path} has no value in the scenario")
+        else:
+            start[p.path] = float(node)
+            if not p.low <= node <= p.high:
+                problems.append(f"{p.path} = {node:.4g} is outside {p.low:g}:{p.high:g}")
+    if problems:
+        return start, False, ("the start is not a candidate (" + "; ".join(problems)
+                              + "); the result may fit worse than the scenario given")
+    return start, True, ""
 
 
 def _simplex(start: np.ndarray, size: float) -> np.ndarray:

@@ -51,8 +51,10 @@ def run(args) -> int:
                        seed=args.seed, max_evaluations=args.evaluations,
                        progress=lambda done, best: bar(done, args.evaluations))
     lines = [f"calibrated {scenario.name} to {args.observed} ({result.evaluations} runs)",
-             f"fit: RMSE {result.rmse:.4f} (before {result.initial_rmse:.4f}), "
-             f"MAPE {result.mape:.1f} %"]
+             f"fit: RMSE before {result.initial_rmse:.4f}, after {result.rmse:.4f}; "
+             f"MAPE after {result.mape:.1f} %"]
+    if result.start_note:
+        lines.append(f"note: {result.start_note}")
     lines += [f"  {path} = {value:.4g}" for path, value in result.values.items()]
     note = "\n".join(lines)
     text = to_yaml(result.scenario, note)

@@ -57,3 +57,42 @@ def test_observed_shares_long_or_wide(tmp_path):
 def test_bad_observed_data_is_refused(table, message):
     with pytest.raises(ScenarioError, match=message):
         read_observed(table, ["Alpha", "Beta"])
+
+
+def test_never_worse_than_an_already_optimal_start(truth):
+    # observed shares: the scenario itself with its own seed, so the start's RMSE (0) is the
+    # minimum; before, the search returned a candidate that fitted worse (RMSE > 0)
+    observed = run_scenario(truth).firms[["step", "firm", "share"]]
+    path = "market.segments.0.price_sensitivity"
+    fit = calibrate(truth, observed, [f"{path}=0.5:4"], max_evaluations=12)
+    assert fit.start_in_range and fit.start == {path: TRUE_SENSITIVITY}
+    assert fit.initial_rmse == 0.0
+    assert fit.rmse == 0.0 and fit.rmse <= fit.initial_rmse
+    assert fit.start_kept and fit.values == {path: TRUE_SENSITIVITY}
+    assert fit.scenario.market.segments[0].price_sensitivity == TRUE_SENSITIVITY
+    # the start was a candidate, run first, with the seed of every other candidate
+    assert fit.history[path].iat[0] == pytest.approx(TRUE_SENSITIVITY)
+    assert fit.history["rmse"].iat[0] == 0.0
+    assert fit.evaluations == len(fit.history) <= 12
+    assert "kept" in fit.start_note
+
+
+def test_before_and_after_rmse_are_reported_and_after_is_not_worse(truth):
+    observed = run_scenario(truth, seed=99).firms[["step", "firm", "share"]]
+    fit = calibrate(truth, observed, ["market.segments.0.price_sensitivity=0.5:4"],
+                    max_evaluations=10)
+    assert fit.before_rmse == fit.initial_rmse > 0
+    assert fit.after_rmse == fit.rmse <= fit.initial_rmse
+    assert fit.rmse == fit.history["rmse"].min()
+    if not fit.start_kept:  # a strictly better candidate was found and is the one returned
+        assert fit.rmse < fit.initial_rmse
+
+
+def test_a_start_outside_the_ranges_is_reported(truth):
+    observed = run_scenario(truth, seed=99).firms[["step", "firm", "share"]]
+    fit = calibrate(truth, observed, ["market.segments.0.price_sensitivity=0.5:2"],
+                    max_evaluations=6)
+    assert not fit.start_in_range and not fit.start_kept
+    assert "outside 0.5:2" in fit.start_note
+    assert fit.evaluations == len(fit.history) + 1  # the start was run, but not a candidate
+    assert 0.5 <= fit.values["market.segments.0.price_sensitivity"] <= 2

@@ -1,6 +1,7 @@
 """The validate-model, sensitivity and calibrate verbs: happy paths, and exit 2 on bad input."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -89,3 +90,23 @@ def test_validate_model_verb_prints_table_and_writes_docs(tmp_path, capsys):
     assert doc.read_text().startswith("# Model validation")
     assert main(["validate-model", "--list"]) == 0
     assert "strategy_clock" in capsys.readouterr().out
+
+
+def test_calibrate_verb_reports_before_and_after_rmse(scenario_file, tmp_path, capsys):
+    # observed = the scenario's own shares with its own seed: the start is optimal and kept
+    observed = tmp_path / "own.csv"
+    spec = yaml.safe_load(scenario_file.read_text())
+    run_scenario(spec).firms[["step", "firm", "share"]].to_csv(observed, index=False)
+    out = tmp_path / "calibrated.yaml"
+    argv = ["calibrate", str(scenario_file), "--observed", str(observed), "--param",
+            "market.segments.1.price_sensitivity=0.5:3", "--evaluations", "6", "--out", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    before, after = (float(x) for x in
+                     re.search(r"RMSE before ([\d.]+), after ([\d.]+)", text).groups())
+    assert after <= before and after == 0.0
+    assert "start is kept" in text
+    assert "RMSE before 0.0000, after 0.0000" in out.read_text()  # the fit heads the file
+    written = yaml.safe_load(out.read_text())
+    assert written["market"]["segments"][1]["price_sensitivity"] == \
+        spec["market"]["segments"][1]["price_sensitivity"]
