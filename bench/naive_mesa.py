@@ -44,6 +44,11 @@ class NaiveCustomer(mesa.Agent):
             u = m.rationality * u - math.log(-math.log(rand()))
             if u > best_u:
                 best, best_u, best_value = f, u, value
+        self.settle(best, best_value)
+
+    def settle(self, best: int, best_value: float) -> None:
+        """After the purchase: satisfaction and loyalty move, the sale is counted."""
+        m = self.model
         delighted = 1.0 if best_value > m.expectation else 0.0
         self.satisfaction += 0.2 * (delighted - self.satisfaction)
         if best == self.supplier:
@@ -107,14 +112,7 @@ class FastNaiveCustomer(NaiveCustomer):
             u = m.rationality * u - math.log(-math.log(rand()))
             if u > best_u:
                 best, best_u, best_value = f, u, value
-        delighted = 1.0 if best_value > m.expectation else 0.0
-        self.satisfaction += 0.2 * (delighted - self.satisfaction)
-        if best == self.supplier:
-            self.loyalty = min(self.loyalty + 0.05 * self.satisfaction, 1.0)
-        else:
-            self.loyalty = 0.0
-        self.supplier = best
-        m.units[best] += 1
+        self.settle(best, best_value)
 
 
 class FastNaiveMarket(NaiveMarket):
