@@ -38,11 +38,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from sim.runner import TASK_RETRIES, check_backend, dask_client, portable_policies, run_replicate
 from sim.scenario import Scenario, load_scenario, resolve_scenario_path, scenario_hash
 from sim.scenario.budget import check_run_memory
+from sim.scenario.loader import ScenarioError, parse_override_value, read_yaml
 
 _PATH = re.compile(r"^[A-Za-z_][\w-]*(\.[\w-]+)*$")
 
@@ -99,10 +99,11 @@ def parse_param(text: str) -> Param:
         raise SweepError(f"--param {text!r}: give one or more comma-separated values")
     values = []
     for t in texts:
-        try:
-            values.append(yaml.safe_load(t))
-        except yaml.YAMLError:
-            raise SweepError(f"--param {text!r}: value {t!r} is not valid YAML") from None
+        try:  # under the same limits (size, depth, aliases, tags) as a file and --set
+            values.append(parse_override_value(path, t, label=f"--param {path}"))
+        except ScenarioError as exc:
+            reason = "; ".join(problem.message for problem in exc.problems)
+            raise SweepError(f"--param {text!r}: value {t!r}: {reason}") from None
     if len(set(map(_canonical, values))) != len(values):
         raise SweepError(f"--param {text!r}: a value is listed twice")
     return Param(path, texts, tuple(values))
@@ -191,7 +192,8 @@ def run_sweep(
     indices = _grid_indices(parsed)
     combos = grid(parsed)
     if not isinstance(source, dict):  # read the file once, not once per combination
-        source = yaml.safe_load(resolve_scenario_path(source).read_text(encoding="utf-8"))
+        path = resolve_scenario_path(source)
+        source, _ = read_yaml(path, str(path))
     specs = [
         load_scenario(source, preset=preset, overrides=[
             *overrides, *(f"{p.path}={p.texts[i]}" for p, i in zip(parsed, idx, strict=True))

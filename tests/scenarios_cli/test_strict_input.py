@@ -110,3 +110,35 @@ def test_flags_outside_the_schema_bounds_are_refused(cvm, tmp_path, flags, messa
     out = tmp_path / "o"
     _refused(cvm("run", TINY, "--out", out, "--quiet", *flags), message)
     assert not out.exists()
+
+
+def _block_bomb(levels: int = 9) -> str:
+    """An alias bomb in block style: no commas, so it survives --param's comma split."""
+    lines = ["a: &a"] + ["  - x"] * 9
+    for prev, name in zip("abcdefghij", "bcdefghij"[: levels - 1], strict=False):
+        lines += [f"{name}: &{name}"] + [f"  - *{prev}"] * 9
+    return "\n".join(lines)
+
+
+def test_an_alias_bomb_through_sweep_param_is_refused_fast_and_small():
+    import time
+    import tracemalloc
+
+    from sim.sweep import SweepError, parse_param
+
+    tracemalloc.start()
+    start = time.monotonic()
+    with pytest.raises(SweepError, match="alias"):
+        parse_param(f"description={_block_bomb()}")
+    took = time.monotonic() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert took < 10 and peak < 300 * 2**20
+
+
+def test_sweep_param_refuses_yaml_tags_like_set():
+    from sim.sweep import SweepError, parse_param
+
+    with pytest.raises(SweepError, match="tag"):
+        parse_param("name=!!binary aGVsbG8=")
+    assert parse_param("firms.0.price=8,9").values == (8, 9)
