@@ -164,41 +164,25 @@ def test_a_failed_swap_puts_the_old_result_back(cvm, tmp_path, previous, monkeyp
     assert snapshot(tmp_path) == before
 
 
-def test_workers_are_capped_at_the_cores(cvm, tmp_path, monkeypatch):
-    import sim.cli.common
-    import sim.runner
+@pytest.mark.parametrize("verb", ["run", "sweep"])
+def test_workers_are_capped_at_the_cores(cvm, tmp_path, monkeypatch, verb):
+    import importlib
 
+    import sim.cli.common
+
+    module, name = {"run": ("sim.runner", "run_scenario"), "sweep": ("sim.sweep", "run_sweep")}[verb]
+    module = importlib.import_module(module)
     seen = {}
-    real = sim.runner.run_scenario
+    real = getattr(module, name)
 
     def spy(*args, **kwargs):
         seen["workers"] = kwargs["workers"]
         return real(*args, **{**kwargs, "workers": 1})
 
     monkeypatch.setattr(sim.cli.common, "available_cores", lambda: 2)
-    monkeypatch.setattr(sim.runner, "run_scenario", spy)
-    result = cvm("run", TINY, *FAST, "--workers", "200", "--replicates", "2",
-                 "--out", tmp_path / "r")
-    assert result.code == 0, result.err
-    assert seen["workers"] == 2
-    assert "--workers 200 capped at 2" in result.err
-
-
-def test_sweep_workers_are_capped_at_the_cores(cvm, tmp_path, monkeypatch):
-    import sim.cli.common
-    import sim.sweep
-
-    seen = {}
-    real = sim.sweep.run_sweep
-
-    def spy(*args, **kwargs):
-        seen["workers"] = kwargs["workers"]
-        return real(*args, **{**kwargs, "workers": 1})
-
-    monkeypatch.setattr(sim.cli.common, "available_cores", lambda: 2)
-    monkeypatch.setattr(sim.sweep, "run_sweep", spy)
-    result = cvm("sweep", TINY, *FAST, "--param", "firms.0.price=8,9", "--workers", "200",
-                 "--out", tmp_path / "s")
+    monkeypatch.setattr(module, name, spy)
+    extra = ("--replicates", "2") if verb == "run" else ("--param", "firms.0.price=8,9")
+    result = cvm(verb, TINY, *FAST, *extra, "--workers", "200", "--out", tmp_path / "r")
     assert result.code == 0, result.err
     assert seen["workers"] == 2
     assert "--workers 200 capped at 2" in result.err
