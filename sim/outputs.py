@@ -34,6 +34,25 @@ def summarise(result) -> dict[str, Any]:
     return out
 
 
+def json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float (±inf, NaN) replaced by ``None`` (JSON ``null``).
+
+    Money can overflow in a scenario with extreme (but allowed) numbers, e.g. a fixed cost
+    multiplied by many cost shocks; JSON has no infinity, so every JSON output of a run
+    (summary.json, ``--json``, the report's data) writes such a value as ``null``. CSV and
+    Parquet keep the IEEE value (``inf``, ``-inf``, an empty cell for NaN in CSV).
+    """
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    return value
+
+
 def _mean_ci(values: np.ndarray) -> dict[str, float | None]:
     values = values[np.isfinite(values)]
     if len(values) == 0:
@@ -48,11 +67,11 @@ def _mean_ci(values: np.ndarray) -> dict[str, float | None]:
 #: The marker written into every result folder: ``--force`` replaces only folders that hold it.
 MARKER = ".value-matrix-result"
 
-#: Files a result folder may hold (`cvm run`, `cvm classroom export`). A folder holding anything
+#: Files a result folder may hold (`cvm run`, `cvm report`, `cvm classroom export`). A folder holding anything
 #: else, or any sub-folder, is not replaced: it may be the user's.
 RESULT_FILES = frozenset({
     MARKER, "firms.csv", "firms.parquet", "segments.csv", "summary.json", "scenario.json",
-    "decisions.csv", "scores.csv", "research.csv",
+    "decisions.csv", "scores.csv", "research.csv", "report.html",  # `cvm report` writes beside
 })
 
 
@@ -135,7 +154,7 @@ def write_run(result, out_dir: str | Path, force: bool = False,
         result.firms.to_csv(tmp / "firms.csv", index=False)
         result.firms.to_parquet(tmp / "firms.parquet", index=False)
         result.segments.to_csv(tmp / "segments.csv", index=False)
-        (tmp / "summary.json").write_text(json.dumps(summarise(result), indent=2) + "\n")
+        (tmp / "summary.json").write_text(json.dumps(json_safe(summarise(result)), indent=2, allow_nan=False) + "\n")
         (tmp / "scenario.json").write_text(result.scenario.model_dump_json(indent=2) + "\n")
         written = sorted(p.name for p in tmp.iterdir())
         (tmp / MARKER).write_text(json.dumps(

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from sim.matrix import DEFAULT_TOLERANCE
+from sim.outputs import json_safe
 
 LADDER_RUNGS = ("prospect", "customer", "client", "supporter", "advocate", "partner")
 ZONE_COLOURS = {
@@ -119,7 +120,7 @@ def _lesson_block(scenario: dict) -> str:
 
 def _script_json(value: Any) -> str:
     """JSON safe inside a <script> element (no "</script>" can close it early)."""
-    text = json.dumps(value, allow_nan=False, default=str)
+    text = json.dumps(json_safe(value), allow_nan=False, default=str)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

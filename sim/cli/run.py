@@ -33,7 +33,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     """Run and write."""
-    from sim.outputs import UnsafeOutput, write_run
+    from sim.outputs import UnsafeOutput, json_safe, write_run
     from sim.runner import run_scenario
     from sim.scenario.budget import check_run_memory
 
@@ -62,12 +62,26 @@ def run(args) -> int:
         raise UserError(str(exc)) from None
     except OSError as exc:
         raise UserError(f"cannot write results to {out}: {exc.strerror or exc}") from None
+    _note_overflow(result.firms)
     summary = result.summary()
     if args.json:
-        print(json.dumps({**summary, "out": str(out)}, indent=2, default=str))
+        print(json.dumps(json_safe({**summary, "out": str(out)}), indent=2, default=str))
     elif not args.quiet:
         print(format_summary(summary, out))
     return 0
+
+
+def _note_overflow(firms) -> None:
+    """Say on stderr which columns overflowed to ±inf (extreme money), instead of a warning."""
+    import sys
+
+    import numpy as np
+
+    numeric = firms.select_dtypes("number")
+    bad = [c for c in numeric.columns if np.isinf(numeric[c].to_numpy(float)).any()]
+    if bad:
+        print(f"note: {', '.join(bad)} overflowed to ±inf (numbers beyond about 1.8e308); the "
+              "CSV and Parquet files hold inf, JSON outputs write null", file=sys.stderr)
 
 
 def format_summary(summary: dict, out: Path) -> str:
@@ -77,11 +91,14 @@ def format_summary(summary: dict, out: Path) -> str:
         f"seed {summary['seed']}",
         f"{'firm':<16}{'share':>8}{'profit':>14}{'loyalty':>9}  position",
     ]
+    def number(value, fmt: str) -> str:  # None: no finite value (e.g. overflowed money)
+        return format(float("nan") if value is None else value, fmt)
+
     for name, s in summary["firms"].items():
-        loyalty = s["loyalty"]["mean"]
         lines.append(
-            f"{name:<16}{s['share']['mean']:>8.3f}{s['profit']['mean']:>14,.0f}"
-            f"{(loyalty if loyalty is not None else float('nan')):>9.3f}  {s['clock_position']}"
+            f"{name:<16}{number(s['share']['mean'], '>8.3f')}"
+            f"{number(s['profit']['mean'], '>14,.0f')}"
+            f"{number(s['loyalty']['mean'], '>9.3f')}  {s['clock_position']}"
         )
     lines.append(f"results written to {out}/ (firms.csv, firms.parquet, segments.csv, summary.json)")
     return "\n".join(lines)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sim.cli import UserError
 from sim.cli.common import Progress, add_scenario_args, cap_workers, load
+from sim.outputs import json_safe
 
 
 def add_parser(sub) -> None:
@@ -71,11 +72,11 @@ def run(args) -> int:
             out.mkdir(parents=True, exist_ok=True)
             result.table.to_csv(out / "sensitivity.csv", index=False)
             result.samples.to_csv(out / "samples.csv", index=False)
-            (out / "sensitivity.json").write_text(json.dumps(_summary(result), indent=2) + "\n")
+            (out / "sensitivity.json").write_text(json.dumps(json_safe(_summary(result)), indent=2) + "\n")
         except OSError as exc:
             raise UserError(f"cannot write to {out}: {exc.strerror or exc}") from None
     if args.json:
-        print(json.dumps(_summary(result), indent=2))
+        print(json.dumps(json_safe(_summary(result)), indent=2))
     else:
         print(describe(result))
         if out is not None:

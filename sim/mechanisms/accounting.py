@@ -11,6 +11,8 @@ start of the next step (``lifecycle.apply_events``).
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim import kernels
 from sim.mechanisms import programmes
 
@@ -20,6 +22,11 @@ def account(model) -> None:
     units = model.step_stats["units"]
     scale = getattr(model, "market_scale", 1.0)
     customers = kernels.count_by_firm(model.population.supplier, model.n_firms)
+    with np.errstate(over="ignore", invalid="ignore"):  # extreme money is ±inf, said after the run
+        _book(model, units, scale, customers)
+
+
+def _book(model, units, scale, customers) -> None:
     for firm in model.firms:
         if firm.active:
             firm.programme_spend = programmes.spend(model, firm, int(customers[firm.index]))

@@ -336,6 +336,22 @@ def read_yaml(path: Path, label: str) -> tuple[Any, dict[Loc, tuple[int, int]]]:
     return parse_yaml_text(text, label)
 
 
+class ScenarioLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that also reads ``1e6``, ``2E-3`` and ``+5e2`` as numbers.
+
+    PyYAML follows YAML 1.1, where a float needs a dot (``1.0e6``), so ``costs: {fixed: 1e6}``
+    would arrive as the text ``'1e6'`` and be refused as "not a number". YAML 1.2 (and every
+    other tool a user is likely to check a file with) reads it as a number; so does this loader.
+    """
+
+
+ScenarioLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
 def parse_yaml_text(text: str, label: str, prefix: Loc = ()) -> tuple[Any, dict[Loc, tuple[int, int]]]:
     """Parse YAML text under the same limits as a file: depth, size through aliases, plain tags.
 
@@ -345,7 +361,7 @@ def parse_yaml_text(text: str, label: str, prefix: Loc = ()) -> tuple[Any, dict[
         return ScenarioError([Problem(label, line, col, path, message)])
 
     try:
-        loader = yaml.SafeLoader(text)
+        loader = ScenarioLoader(text)
     except yaml.YAMLError as exc:  # a character YAML does not allow (reader error)
         raise fail(f"YAML syntax error: {exc}") from None
     try:

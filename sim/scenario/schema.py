@@ -9,6 +9,7 @@ existing firms, no duplicate names) live in ``Scenario``'s validators.
 from __future__ import annotations
 
 import math
+import unicodedata
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -28,11 +29,34 @@ from sim.scenario.service_ideas import (
 CLOCK_TARGETS = CLOCK_LABELS
 
 
+def check_name(value: str) -> str:
+    """Refuse a name holding a line break or another control character.
+
+    Names head CSV columns and rows, HTML tables and chart labels: a newline or a tab in one
+    would break lines in every output. Quotes, commas and any printable character are fine
+    (the CSV writers quote them).
+    """
+    for i, ch in enumerate(value):
+        if unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+            raise ValueError(f"a name may not hold a line break or control character "
+                             f"(found {ch!r} at position {i + 1})")
+    return value
+
+
 class Section(BaseModel):
-    """Base of every scenario section: unknown keys refused, NaN and infinities refused."""
+    """Base of every scenario section: unknown keys refused, NaN and infinities refused.
+
+    A section's ``name`` field (segment, firm, scenario) may hold no line break or control
+    character (:func:`check_name`).
+    """
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True,
                               strict=True)
+
+    @field_validator("name", check_fields=False)
+    @classmethod
+    def _printable_name(cls, value: str) -> str:
+        return check_name(value)
 
 
 class Segment(Section):
@@ -149,26 +173,36 @@ class Market(Section):
     def _unique_dimensions(cls, value: list[str]) -> list[str]:
         seen = set()
         for d in value:
+            check_name(d)
             if d in seen:
                 raise ValueError(f"dimension {d!r} is listed twice")
             seen.add(d)
         return value
 
 
+#: Bounds on money, so that a run's sums stay far inside float64 (about 1.8e308) — money can
+#: still overflow through many compounding cost shocks; outputs then hold ±inf (JSON: null).
+UNIT_MONEY_MAX = 1e9  # a price, a unit cost, a cost per customer (as ``Firm.price``)
+STEP_MONEY_MAX = 1e12  # a spend or fixed cost per step
+CASH_MAX = 1e15  # starting cash and the exit threshold, either sign
+
+
 class Costs(Section):
     """A firm's cost structure."""
 
     unit: float = Field(
-        2.0, title="Base unit cost", ge=0, description="Cost of one unit at zero value."
+        2.0, title="Base unit cost", ge=0, le=UNIT_MONEY_MAX,
+        description="Cost of one unit at zero value."
     )
     per_value: float = Field(
         6.0,
         title="Cost of value",
         ge=0,
+        le=UNIT_MONEY_MAX,
         description="Added unit cost at full level on every dimension; unit cost = unit + "
         "per_value × mean(level²), so value gets dearer the higher it goes.",
     )
-    fixed: float = Field(0.0, title="Fixed cost per step", ge=0,
+    fixed: float = Field(0.0, title="Fixed cost per step", ge=0, le=STEP_MONEY_MAX,
                          description="Cost per step whatever is sold (premises, staff).")
 
 
@@ -216,6 +250,7 @@ class Programmes(Section):
         0.0,
         title="Internal marketing",
         ge=0,
+        le=STEP_MONEY_MAX,
         description="Spend per step on employees (training, motivation). Raises employee "
         "satisfaction with diminishing returns; without it satisfaction decays to 0.5. Through "
         "the service-profit chain it raises delivered service quality and consistency.",
@@ -224,6 +259,7 @@ class Programmes(Section):
         0.0,
         title="Advertising",
         ge=0,
+        le=STEP_MONEY_MAX,
         description="Spend per step on advertising. Builds a decaying advertising stock; the "
         "stock makes unaware customers aware of the firm, with diminishing returns.",
     )
@@ -245,6 +281,7 @@ class Programmes(Section):
         None,
         title="Relationship cost per customer",
         ge=0,
+        le=UNIT_MONEY_MAX,
         description="Override of the level's cost per customer and step.",
     )
     promise: PromiseProgramme | None = Field(
@@ -264,8 +301,9 @@ class Programmes(Section):
     @classmethod
     def _spend_non_negative(cls, value: dict[str, float] | float) -> dict[str, float] | float:
         for dim, spend in (value if isinstance(value, dict) else {"all": value}).items():
-            if not math.isfinite(spend) or spend < 0:
-                raise ValueError(f"spend on {dim!r} must be a finite number >= 0, got {spend}")
+            if not math.isfinite(spend) or not 0 <= spend <= STEP_MONEY_MAX:
+                raise ValueError(f"spend on {dim!r} must be a number in [0, {STEP_MONEY_MAX:g}], "
+                                 f"got {spend}")
         return value
 
 
@@ -292,7 +330,7 @@ class Firm(Section):
         le=1,
         description="Fraction of customers who know the firm at the start.",
     )
-    cash: float = Field(10_000.0, title="Starting cash", allow_inf_nan=False)
+    cash: float = Field(10_000.0, title="Starting cash", ge=-CASH_MAX, le=CASH_MAX)
     costs: Costs = Field(default_factory=Costs, title="Costs")
     strategy: Strategy = Field(default_factory=Strategy, title="Strategy")
     enter_at: int = Field(
@@ -309,6 +347,8 @@ class Firm(Section):
     exit_cash: float = Field(
         0.0,
         title="Exit threshold",
+        ge=-CASH_MAX,
+        le=CASH_MAX,
         description="Cash below which the firm is in distress.",
     )
     exit_after: int | None = Field(
@@ -412,7 +452,8 @@ class Event(Section):
     )
     duration: int = Field(1, title="Duration", ge=1, description="Steps a failure lasts.")
     factor: float | None = Field(None, title="Factor", gt=0, le=1000)
-    add: float | None = Field(None, title="Added unit cost")
+    add: float | None = Field(None, title="Added unit cost", ge=-UNIT_MONEY_MAX,
+                              le=UNIT_MONEY_MAX)
     fixed_factor: float | None = Field(None, title="Fixed-cost factor", ge=0, le=1000)
     segment: str | None = Field(None, title="Segment")
     delta: float | None = Field(None, title="Expectation shift", ge=-5, le=5)

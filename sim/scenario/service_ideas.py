@@ -169,6 +169,7 @@ class ParticipationProgramme(_Section):
         0.0,
         title="Customer training spend",
         ge=0,
+        le=1e12,  # as schema.STEP_MONEY_MAX (a spend per step)
         description="Spend per step on training participants (courses, tutorials, forums); "
         "raises their ability with diminishing returns in spend per participant and wins some "
         "unwilling customers over. Booked as marketing spend.",
@@ -182,6 +183,7 @@ class TargetingProgramme(_Section):
         0.0,
         title="Care budget per step",
         ge=0,
+        le=1e12,  # as schema.STEP_MONEY_MAX (a spend per step)
         description="Money spent per step on extra care for the firm's current customers "
         "(booked as marketing spend, and only when the firm has customers).",
     )
