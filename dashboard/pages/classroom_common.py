@@ -7,6 +7,7 @@ was started from), so every browser connected to this server plays in the same g
 
 from __future__ import annotations
 
+import hmac
 import os
 
 import altair as alt
@@ -16,11 +17,25 @@ import streamlit as st
 from sim.classroom import AccessDenied, Classroom, ClassroomError
 
 DB_ENV = "CVM_CLASSROOM_DB"
+#: The host password that creating a game from the dashboard needs (``cvm dashboard
+#: --host-password-file FILE`` sets it from a file). Unset or empty: creation is switched off.
+HOST_PASSWORD_ENV = "CVM_CLASSROOM_HOST_PASSWORD"
 
 
 def db_path() -> str:
     """The game server's SQLite file."""
     return os.environ.get(DB_ENV, "classroom.db")
+
+
+def host_password() -> str | None:
+    """The configured host password, or None when creating games here is switched off."""
+    return os.environ.get(HOST_PASSWORD_ENV) or None
+
+
+def host_password_ok(given: str) -> bool:
+    """Whether ``given`` is the host password (constant-time comparison; False if none is set)."""
+    expected = host_password()
+    return expected is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
 def room() -> Classroom:

@@ -40,7 +40,17 @@ def choose_scenario():
 
 
 def create_form() -> None:
-    """Create a game: scenario, teams, rounds, open decisions and scorecard weights."""
+    """Create a game: scenario, teams, rounds, open decisions and scorecard weights.
+
+    Only the host may create games: the form asks for the host password the dashboard was
+    started with, so a visitor who reaches the page can join or open games but not make them.
+    """
+    if common.host_password() is None:
+        st.info("Creating games here is switched off: no host password is set. Start the "
+                "dashboard with `cvm dashboard --host-password-file FILE` (or set "
+                f"`{common.HOST_PASSWORD_ENV}`), or create the game on the command line with "
+                "`cvm classroom create`, then open it in the other tab.")
+        return
     scenario = choose_scenario()
     if scenario is None:
         return
@@ -63,8 +73,13 @@ def create_form() -> None:
         w = st.columns(4)
         weights = {m: w[i].number_input(m, 0.0, 1.0, 0.25, 0.05, key=f"cr_w_{m}")
                    for i, m in enumerate(("profit", "share", "satisfaction", "clv"))}
+        password = st.text_input("Host password", type="password", key="cr_host_password",
+                                 help="The password the dashboard was started with.")
         submitted = st.form_submit_button("Create game")
     if not submitted:
+        return
+    if not common.host_password_ok(password):
+        st.error("Access denied: wrong host password; no game was created.")
         return
     try:
         data = scenario.model_dump(mode="json")

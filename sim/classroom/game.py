@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from sim.classroom import debrief as debrief_mod
 from sim.classroom import engine, reports
-from sim.classroom.settings import Decision, GameSettings
+from sim.classroom.settings import MAX_DECISION_BYTES, Decision, GameSettings
 from sim.classroom.store import Store, StoreError
 from sim.scenario import Scenario, validate_scenario
 
@@ -666,16 +666,24 @@ def parse_decision(decision: Any) -> Decision:
     Raises:
         ClassroomError: every problem with its field path.
     """
+    if isinstance(decision, str | bytes) and len(decision) > MAX_DECISION_BYTES:
+        raise ClassroomError(f"invalid decision: longer than {MAX_DECISION_BYTES:,} characters "
+                             "(a decision is a few hundred)")
     try:
         if isinstance(decision, str | bytes):
             return Decision.model_validate_json(decision)
         return Decision.model_validate(decision)
     except ValidationError as exc:
         lines = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "decision"
-            lines.append(f"{where}: {err['msg']}")
+        for err in exc.errors()[:20]:
+            where = ".".join(_short(str(p)) for p in err["loc"]) or "decision"
+            lines.append(f"{where}: {_short(err['msg'].removeprefix('Value error, '), 200)}")
         raise ClassroomError("invalid decision:\n  " + "\n  ".join(lines)) from None
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """``text`` cut to ``limit`` characters (a huge key or value must not flood the message)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def decisions_digest(rounds: int, frozen: dict) -> str:

@@ -9,9 +9,16 @@ price range, attribute steps, budget) on the server side.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 RELATIONSHIP_LEVELS = ("basic", "reactive", "accountable", "proactive", "partnership")
 RESEARCH_KINDS = ("segment_survey", "competitor_benchmark", "satisfaction_survey")
@@ -25,8 +32,18 @@ SPENDING_FIELDS = ("internal_marketing", "advertising", "quality_investment")
 SCORE_METRICS = ("profit", "share", "satisfaction", "clv")
 
 
+#: Longest decision a team may submit (JSON text); a real one is a few hundred bytes.
+MAX_DECISION_BYTES = 64 * 1024
+
+#: A name inside a decision (a dimension, a segment): as long as the scenario's names may be.
+Name = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True)
+    """Unknown keys, NaN and infinities refused; numbers must be numbers (``true`` is not 1)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True,
+                              strict=True)
 
 
 class ResearchOrder(_Strict):
@@ -38,7 +55,7 @@ class ResearchOrder(_Strict):
         "competitor_benchmark: how customers perceive every firm (PUV and PP); "
         "satisfaction_survey: your customers' satisfaction by segment.",
     )
-    segment: str | None = Field(
+    segment: Name | None = Field(
         None, title="Segment", description="The segment to survey (segment_survey only)."
     )
     sample: int = Field(
@@ -61,9 +78,10 @@ class Decision(_Strict):
     price: float | None = Field(
         None, title="Price", gt=0, le=1e9, description="Posted price for the coming round."
     )
-    attributes: dict[str, float] | None = Field(
+    attributes: dict[Name, float] | None = Field(
         None,
         title="Attribute levels",
+        max_length=16,  # as the scenario's dimensions
         description="Target level in [0, 1] on each value dimension; the teacher limits how far "
         "a level can move in one round.",
     )

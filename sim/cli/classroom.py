@@ -121,8 +121,25 @@ def _create(args) -> dict:
 
 
 def _submit(args) -> dict:
-    text = sys.stdin.read() if args.decision == "-" else _read_text(args.decision, "--decision")
+    text = _read_decision(args.decision)
     return _classroom(args).submit(args.game, args.team_secret, text)
+
+
+def _read_decision(path: str) -> str:
+    """The decision text from a file or stdin ('-'), read no further than the size limit + 1.
+
+    ``parse_decision`` then refuses a longer one: a huge file is never read whole.
+    """
+    from sim.classroom.settings import MAX_DECISION_BYTES
+
+    try:
+        if path == "-":
+            return sys.stdin.read(MAX_DECISION_BYTES + 1)
+        with open(path, encoding="utf-8") as fh:
+            return fh.read(MAX_DECISION_BYTES + 1)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise UserError(f"--decision: cannot read {path}: {reason}") from None
 
 
 def _close(args) -> dict:
@@ -160,7 +177,7 @@ def _debrief(args) -> dict:
         return room.debrief(args.game, args.teacher_secret)
     if args.team is None or args.round is None:
         raise UserError("a counterfactual needs both --team and --round")
-    decision = _read_text(args.decision, "--decision") if args.decision else None
+    decision = _read_decision(args.decision) if args.decision else None
     table = room.counterfactual(args.game, args.teacher_secret, args.team, args.round, decision)
     return {"game": args.game.upper(), "team": args.team, "round": args.round,
             "comparison": json.loads(table.to_json(orient="records"))}

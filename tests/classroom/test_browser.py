@@ -23,6 +23,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 TIMEOUT = 60_000
+HOST_PASSWORD = "correct horse battery"
 
 
 def _free_port() -> int:
@@ -40,7 +41,8 @@ def server(tmp_path):
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "classroom_app.py"),
          "--server.port", str(port), "--server.headless", "true",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env={**os.environ, "CVM_CLASSROOM_DB": str(db)},
+        cwd=ROOT, env={**os.environ, "CVM_CLASSROOM_DB": str(db),
+                       "CVM_CLASSROOM_HOST_PASSWORD": HOST_PASSWORD},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
@@ -80,6 +82,11 @@ def test_two_teams_and_a_teacher_in_real_browsers(server, scenario_file):
         expect(teacher.get_by_text("firms Alpha, Beta, Gamma, Delta")).to_be_visible()
         _field(teacher, "Periods per round").fill("2")
         _field(teacher, "Rounds").fill("3")
+        _field(teacher, "Host password").fill("wrong password")
+        teacher.get_by_role("button", name="Create game").click()
+        expect(teacher.get_by_text("wrong host password")).to_be_visible(timeout=TIMEOUT)
+        assert Classroom(db).games() == []  # a visitor without the password creates nothing
+        _field(teacher, "Host password").fill(HOST_PASSWORD)
         teacher.get_by_role("button", name="Create game").click()
         expect(teacher.get_by_text("Secrets to hand out")).to_be_visible(timeout=TIMEOUT)
         text = teacher.inner_text("body")

@@ -56,13 +56,41 @@ def test_team_page_after_joining_shows_the_form_and_own_report_only(game):
     assert next(b for b in at.button if b.label == "Submit decision").disabled
 
 
-def test_teacher_page_create_form_and_game_view(game):
+HOST_PASSWORD = "correct horse battery"
+
+
+def test_without_a_host_password_no_game_can_be_created_here(game, monkeypatch):
     room, created = game
+    monkeypatch.delenv("CVM_CLASSROOM_HOST_PASSWORD", raising=False)
+    at = AppTest.from_file(TEACHER, default_timeout=60).run()
+    assert not at.exception
+    assert not any(b.label == "Create game" for b in at.button)
+    assert "Creating games here is switched off" in _texts(at)
+    assert "--host-password-file" in _texts(at)
+
+
+def test_a_wrong_host_password_creates_nothing(game, monkeypatch):
+    room, created = game
+    monkeypatch.setenv("CVM_CLASSROOM_HOST_PASSWORD", HOST_PASSWORD)
+    before = room.games()
+    at = AppTest.from_file(TEACHER, default_timeout=60).run()
+    for wrong in ("", "correct horse batter", HOST_PASSWORD + " "):
+        at.text_input(key="cr_host_password").input(wrong)
+        at.button(key="FormSubmitter:cr_create-Create game").click().run()
+        assert not at.exception
+        assert "wrong host password" in _texts(at)
+        assert room.games() == before and "cr_created" not in at.session_state
+
+
+def test_teacher_page_create_form_and_game_view(game, monkeypatch):
+    room, created = game
+    monkeypatch.setenv("CVM_CLASSROOM_HOST_PASSWORD", HOST_PASSWORD)
     at = AppTest.from_file(TEACHER, default_timeout=60).run()
     assert any(b.label == "Create game" for b in at.button)  # a shipped scenario by default
     assert "classroom_starter" in at.selectbox(key="cr_shipped").value
     at.number_input(key="cr_customers").set_value(500)
     at.number_input(key="cr_periods").set_value(1)
+    at.text_input(key="cr_host_password").input(HOST_PASSWORD)
     at.button(key="FormSubmitter:cr_create-Create game").click().run()
     assert not at.exception
     assert "Secrets to hand out" in str([e.label for e in at.expander])

@@ -20,3 +20,20 @@ def test_command_serves_the_app_headless_on_the_port(capsys):
 def test_bad_port_exits_2_with_a_message(capsys):
     assert main(["dashboard", "--port", "70000"]) == 2
     assert "--port" in capsys.readouterr().err
+
+
+def test_the_host_password_comes_from_a_file_and_bad_files_exit_2(tmp_path, capsys):
+    from sim.cli.dashboard import read_host_password
+
+    good = tmp_path / "host.txt"
+    good.write_text("correct horse battery\nignored second line\n")
+    assert read_host_password(str(good)) == "correct horse battery"
+    assert main(["dashboard", "--host-password-file", str(good), "--print-command"]) == 0
+    assert "correct horse" not in capsys.readouterr().out  # never on a command line
+    short = tmp_path / "short.txt"
+    short.write_text("abc\n")
+    for path, needle in ((tmp_path / "missing.txt", "cannot read"), (short, "8 to 4096")):
+        capsys.readouterr()
+        assert main(["dashboard", "--host-password-file", str(path), "--print-command"]) == 2
+        err = capsys.readouterr().err
+        assert "--host-password-file" in err and needle in err and "Traceback" not in err
