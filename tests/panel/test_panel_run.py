@@ -169,3 +169,11 @@ def test_panel_stats_refuses_a_run_without_a_panel(runs, capsys, tmp_path):
     assert code == 2 and "no panel purchases" in err
     code, _, err = cli(capsys, "run", "nothing.yaml", "--panel", "-1")
     assert code == 2 and "--panel" in err
+
+
+def test_the_panel_is_the_same_on_the_dask_backend():
+    pytest.importorskip("distributed")
+    local = run_scenario(small(panel=30), steps=8)
+    remote = run_scenario(small(panel=30), steps=8, backend="dask", workers=1)
+    pd.testing.assert_frame_equal(local.panel, remote.panel)
+    pd.testing.assert_frame_equal(local.firms, remote.firms)
