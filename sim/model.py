@@ -56,6 +56,7 @@ from sim.mechanisms import (
     targeting,
     word_of_mouth,
 )
+from sim.panel import PanelRecorder
 from sim.scenario import Scenario, load_scenario, validate_scenario
 
 
@@ -67,6 +68,8 @@ class MarketModel(mesa.Model):
         seed: an int, or a ``numpy.random.SeedSequence`` (one per replicate); default the
             scenario's ``seed``. All randomness comes from ``self.rng``, seeded from it.
         replicate: replicate number written in the output tables.
+        panel: consumer-panel size (``sim.panel``); default the scenario's ``outputs.panel``,
+            0 for none. Its sample comes from a stream of its own: no other result changes.
 
     Attributes:
         spec: the validated scenario (``self.scenario`` is Mesa's own, unrelated object).
@@ -75,7 +78,8 @@ class MarketModel(mesa.Model):
         step_stats: per-firm counters of the current step (units, new/lost customers, ...).
     """
 
-    def __init__(self, scenario: Scenario | str | Path | dict, seed: Any = None, replicate: int = 0):
+    def __init__(self, scenario: Scenario | str | Path | dict, seed: Any = None, replicate: int = 0,
+                 panel: int | None = None):
         spec = _coerce(scenario)
         seed = spec.seed if seed is None else seed
         seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
@@ -112,6 +116,8 @@ class MarketModel(mesa.Model):
         self.last_pp = np.full(self.n_firms, np.nan)
         self.last_puv = np.full(self.n_firms, np.nan)
         self.recorder = Recorder(replicate)
+        size = spec.outputs.panel if panel is None else int(panel)
+        self.panel = PanelRecorder(self, seq, size, replicate) if size > 0 else None
         programmes.install(self)
 
     # -- the step ----------------------------------------------------------------------------
@@ -144,6 +150,8 @@ class MarketModel(mesa.Model):
         targeting.care(self)               #    care for customers by estimated value
         accounting.account(self)
         self.recorder.record(self)
+        if self.panel is not None:
+            self.panel.record(self)
         self._remember_public_figures()
 
     def run(self, steps: int | None = None, progress=None) -> None:

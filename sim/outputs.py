@@ -1,6 +1,6 @@
 """Writing run results: firms.csv, firms.parquet, segments.csv, summary.json — atomically.
 
-Everything is written into a temporary folder beside the target and renamed into place at the
+With a consumer panel, panel.parquet too (``sim.panel``). Everything is written into a temporary folder beside the target and renamed into place at the
 end, so an interrupted or failed run never leaves half-written results.
 """
 
@@ -71,7 +71,8 @@ MARKER = ".value-matrix-result"
 #: else, or any sub-folder, is not replaced: it may be the user's.
 RESULT_FILES = frozenset({
     MARKER, "firms.csv", "firms.parquet", "segments.csv", "summary.json", "scenario.json",
-    "decisions.csv", "scores.csv", "research.csv", "report.html",  # `cvm report` writes beside
+    "decisions.csv", "scores.csv", "research.csv", "panel.parquet",
+    "report.html",  # `cvm report` writes it beside the tables
 })
 
 
@@ -154,7 +155,10 @@ def write_run(result, out_dir: str | Path, force: bool = False,
         result.firms.to_csv(tmp / "firms.csv", index=False)
         result.firms.to_parquet(tmp / "firms.parquet", index=False)
         result.segments.to_csv(tmp / "segments.csv", index=False)
-        (tmp / "summary.json").write_text(json.dumps(json_safe(summarise(result)), indent=2, allow_nan=False) + "\n")
+        if getattr(result, "panel", None) is not None:
+            result.panel.to_parquet(tmp / "panel.parquet", index=False)
+        summary = json.dumps(json_safe(summarise(result)), indent=2, allow_nan=False)
+        (tmp / "summary.json").write_text(summary + "\n")
         (tmp / "scenario.json").write_text(result.scenario.model_dump_json(indent=2) + "\n")
         written = sorted(p.name for p in tmp.iterdir())
         (tmp / MARKER).write_text(json.dumps(

@@ -40,12 +40,15 @@ class RunResult:
         segments: one row per replicate × step × segment × firm.
         scenario: the validated scenario that was run.
         provenance: seed, replicate seeds, scenario hash, package version, time.
+        panel: the consumer panel, one row per purchase of the sampled customers
+            (``sim.panel.PANEL_COLUMNS``), or None when no panel was asked for.
     """
 
     firms: pd.DataFrame
     segments: pd.DataFrame
     scenario: Scenario
     provenance: dict[str, Any]
+    panel: pd.DataFrame | None = None
 
     def summary(self) -> dict[str, Any]:
         """Final-step mean and 95% interval over replicates of share, profit and loyalty."""
@@ -61,8 +64,11 @@ def replicate_seeds(seed: int, replicates: int) -> list[np.random.SeedSequence]:
 
 def run_replicate(scenario: Scenario, seed_seq: np.random.SeedSequence, replicate: int,
                   steps: int, progress: Callable[[], None] | None = None,
-                  policies: dict | None = None):
-    """Run one replicate; returns its (firms, segments) tables.
+                  policies: dict | None = None, panel: int = 0):
+    """Run one replicate; returns its (firms, segments) tables, and its panel if ``panel``.
+
+    ``panel`` > 0 records a consumer panel of that many customers (``sim.panel``) and adds its
+    table as a third element.
 
     ``policies`` (name → class, from :func:`portable_policies`) are registered first: a
     worker process knows only the shipped strategies.
@@ -74,8 +80,10 @@ def run_replicate(scenario: Scenario, seed_seq: np.random.SeedSequence, replicat
 
         install(policies)
 
-    model = MarketModel(scenario, seed=seed_seq, replicate=replicate)
+    model = MarketModel(scenario, seed=seed_seq, replicate=replicate, panel=panel)
     model.run(steps, progress=progress)
+    if model.panel is not None:
+        return model.firms_frame(), model.segments_frame(), model.panel.frame()
     return model.firms_frame(), model.segments_frame()
 
 
@@ -96,8 +104,8 @@ _WARM_UP_SCENARIO = {
 
 
 def _run_one(args):
-    scenario, seed_seq, replicate, steps, policies = args
-    return run_replicate(scenario, seed_seq, replicate, steps, policies=policies)
+    scenario, seed_seq, replicate, steps, policies, panel = args
+    return run_replicate(scenario, seed_seq, replicate, steps, policies=policies, panel=panel)
 
 
 def portable_policies(spec: Scenario, backend: str, workers: int) -> tuple[dict, int]:
@@ -135,6 +143,7 @@ def run_scenario(
     progress: Callable[[int, int], None] | None = None,
     backend: str = "local",
     address: str | None = None,
+    panel: int | None = None,
 ) -> RunResult:
     """Run a scenario for its replicates and return tidy tables.
 
@@ -148,6 +157,8 @@ def run_scenario(
         progress: called as ``progress(done, total)`` in units of replicate-steps.
         backend: ``"local"`` or ``"dask"``.
         address: the Dask scheduler, e.g. ``tcp://10.0.0.5:8786`` (``dask`` only).
+        panel: consumer-panel size (default the scenario's ``outputs.panel``; 0 = none): the
+            result's ``panel`` table. No other table changes with it.
 
     Raises:
         BackendError: unknown backend, dask not installed, or the scheduler cannot be reached.
@@ -160,8 +171,11 @@ def run_scenario(
     replicates = spec.replicates if replicates is None else int(replicates)
     seed = spec.seed if seed is None else int(seed)
     steps = spec.steps if steps is None else int(steps)
+    panel = spec.outputs.panel if panel is None else int(panel)
     if replicates < 1 or steps < 1 or workers < 1:
         raise ValueError("replicates, steps and workers must be at least 1")
+    if panel < 0:
+        raise ValueError(f"panel must be >= 0, got {panel}")
     check_backend(backend, address)
     if backend == "local":  # refuse before allocating (a Dask worker's memory is its own)
         from sim.scenario.budget import check_run_memory
@@ -172,7 +186,7 @@ def run_scenario(
     total = replicates * steps
     parts: list[tuple[pd.DataFrame, pd.DataFrame]] = []
     if backend == "dask":
-        parts = _run_dask([(spec, seq, r, steps, policies) for r, seq in enumerate(seqs)],
+        parts = _run_dask([(spec, seq, r, steps, policies, panel) for r, seq in enumerate(seqs)],
                           address, workers, progress, steps, total)
     elif workers == 1 or replicates == 1:
         done = 0
@@ -182,12 +196,13 @@ def run_scenario(
                 done += 1
                 if progress:
                     progress(done, total)
-            parts.append(run_replicate(spec, seq, r, steps, tick))
+            parts.append(run_replicate(spec, seq, r, steps, tick, panel=panel))
     else:
-        jobs = [(spec, seq, r, steps, policies) for r, seq in enumerate(seqs)]
+        jobs = [(spec, seq, r, steps, policies, panel) for r, seq in enumerate(seqs)]
         parts = _run_local_parallel(jobs, min(workers, replicates), progress, total)
     firms = pd.concat([p[0] for p in parts], ignore_index=True)
     segments = pd.concat([p[1] for p in parts], ignore_index=True)
+    panel_table = pd.concat([p[2] for p in parts], ignore_index=True) if panel > 0 else None
     provenance = {
         "scenario": spec.name,
         "scenario_hash": scenario_hash(spec),
@@ -198,7 +213,7 @@ def run_scenario(
         "package_version": package_version(),
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
-    return RunResult(firms, segments, spec, provenance)
+    return RunResult(firms, segments, spec, provenance, panel_table)
 
 
 #: Whether the calling process runs replicates itself in a parallel local run. Tests switch it
@@ -272,13 +287,13 @@ def _run_local_parallel(jobs: list, workers: int, progress, total: int) -> list:
                     if not pending or state["error"] is not None:
                         break
                     r = pending.popleft()
-                scenario, seq, replicate, steps, _ = jobs[r]
+                scenario, seq, replicate, steps, _, panel = jobs[r]
 
                 def tick() -> None:
                     state["own_steps"] += 1
                     report()
 
-                results[r] = run_replicate(scenario, seq, replicate, steps, tick)
+                results[r] = run_replicate(scenario, seq, replicate, steps, tick, panel=panel)
         except BaseException:
             with lock:  # nothing new for the workers
                 pending.clear()

@@ -17,7 +17,7 @@ from sim.scenario import ScenarioError
 # verb -> module under sim.cli; each module defines add_parser(subparsers) and run(args) -> int.
 # Verbs whose module is not there (an optional part not installed or not built yet) are skipped.
 VERBS = ("run", "validate", "list", "schema", "sweep", "report", "dashboard", "classroom",
-         "validate-model", "sensitivity", "calibrate")
+         "validate-model", "sensitivity", "calibrate", "panel-stats")
 
 
 class UserError(Exception):

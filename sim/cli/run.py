@@ -25,6 +25,9 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=None, help="master random seed")
     p.add_argument("--replicates", type=int, default=None, help="independent replicates")
     p.add_argument("--workers", type=int, default=1, help="worker processes (same results)")
+    p.add_argument("--panel", type=int, default=None, metavar="N",
+                   help="record a consumer panel of N customers per replicate (panel.parquet; "
+                   "see cvm panel-stats); default the scenario's outputs.panel")
     p.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no table")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -41,6 +44,8 @@ def run(args) -> int:
         value = getattr(args, flag)
         if value is not None and value < 1:
             raise UserError(f"--{flag} must be at least 1, got {value}")
+    if args.panel is not None and not 0 <= args.panel <= 1_000_000:
+        raise UserError(f"--panel must be between 0 and 1000000, got {args.panel}")
     if args.seed is not None and args.seed < 0:
         raise UserError(f"--seed must be >= 0, got {args.seed}")
     from sim.scenario.schema import check_flag_bounds
@@ -54,7 +59,7 @@ def run(args) -> int:
     progress = None if args.quiet or args.json else Progress(f"running {scenario.name}")
     result = run_scenario(
         scenario, replicates=args.replicates, seed=args.seed, workers=args.workers,
-        steps=args.steps, progress=progress,
+        steps=args.steps, progress=progress, panel=args.panel,
     )
     try:
         write_run(result, out, force=args.force, protect=protect)
@@ -64,10 +69,12 @@ def run(args) -> int:
         raise UserError(f"cannot write results to {out}: {exc.strerror or exc}") from None
     _note_overflow(result.firms)
     summary = result.summary()
+    files = "firms.csv, firms.parquet, segments.csv, summary.json" + (
+        ", panel.parquet" if result.panel is not None else "")
     if args.json:
         print(json.dumps(json_safe({**summary, "out": str(out)}), indent=2, default=str))
     elif not args.quiet:
-        print(format_summary(summary, out))
+        print(format_summary(summary, out, files))
     return 0
 
 
@@ -84,7 +91,8 @@ def _note_overflow(firms) -> None:
               "CSV and Parquet files hold inf, JSON outputs write null", file=sys.stderr)
 
 
-def format_summary(summary: dict, out: Path) -> str:
+def format_summary(summary: dict, out: Path,
+                   files: str = "firms.csv, firms.parquet, segments.csv, summary.json") -> str:
     """A plain-text table of final-step results per firm."""
     lines = [
         f"{summary['scenario']}: {summary['steps']} steps x {summary['replicates']} replicate(s), "
@@ -100,7 +108,7 @@ def format_summary(summary: dict, out: Path) -> str:
             f"{number(s['profit']['mean'], '>14,.0f')}"
             f"{number(s['loyalty']['mean'], '>9.3f')}  {s['clock_position']}"
         )
-    lines.append(f"results written to {out}/ (firms.csv, firms.parquet, segments.csv, summary.json)")
+    lines.append(f"results written to {out}/ ({files})")
     return "\n".join(lines)
 
 

@@ -210,8 +210,12 @@ def strategy_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """Stable SHA-256 of the validated scenario (its canonical JSON)."""
-    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    """Stable SHA-256 of the validated scenario (its canonical JSON).
+
+    ``outputs`` (extra tables such as the consumer panel) is left out: it changes no result.
+    """
+    data = scenario.model_dump(mode="json", exclude={"outputs"})
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

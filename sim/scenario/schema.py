@@ -609,6 +609,17 @@ class Mechanisms(Section):
         )
 
 
+class Outputs(Section):
+    """Optional extra outputs of a run; they never change the simulated market."""
+
+    panel: int = Field(
+        0, title="Consumer panel size", ge=0, le=1_000_000,
+        description="Customers sampled once per replicate (from a stream of their own) whose "
+        "every purchase is written to `panel.parquet`, for `cvm panel-stats`; 0 = no panel. "
+        "`--panel N` overrides. More than the market's customers means all of them.",
+    )
+
+
 class Scenario(Section):
     """A complete scenario: market, firms, events and mechanism switches."""
 
@@ -647,6 +658,9 @@ class Scenario(Section):
         title="Service-idea parameters",
         description="Parameters of promises, participation and targeting (docs/model.md).",
     )
+    outputs: Outputs = Field(default_factory=Outputs, title="Outputs",
+                             description="Extra outputs of a run (a consumer panel); the "
+                             "results of the market are the same whatever is chosen here.")
     presets: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         title="Presets",
