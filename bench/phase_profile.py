@@ -47,11 +47,11 @@ def profile(n: int, steps: int, warmup: int = 3) -> tuple[float, dict[str, float
 
     def timed(fn, key):
         def wrapper(*args, **kwargs):
-            t = time.process_time()
+            t = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
-                spent[key] += time.process_time() - t
+                spent[key] += time.perf_counter() - t
         return wrapper
 
     for mod_name, fn_name in PHASES:
@@ -61,10 +61,10 @@ def profile(n: int, steps: int, warmup: int = 3) -> tuple[float, dict[str, float
     model.recorder.record = timed(model.recorder.record, "recorder")
     model.firms_decide = timed(model.firms_decide, "firms decide")
     try:
-        start = time.process_time()
+        start = time.perf_counter()
         for _ in range(steps):
             model.step()
-        total = (time.process_time() - start) / steps * 1e3
+        total = (time.perf_counter() - start) / steps * 1e3
     finally:
         for mod, fn_name, fn in originals:
             setattr(mod, fn_name, fn)

@@ -46,6 +46,54 @@ def jit(fn):
 _jit = jit
 
 
+def pjit(fn):
+    """Compile ``fn`` with numba's parallel loops (``prange``) on the customers.
+
+    Deterministic by construction, whatever the number of threads: a ``prange`` iteration
+    writes only its own customer's (or buyer's) entries, the random numbers were drawn
+    beforehand by the model's ``Generator``, and per-firm sums are taken per fixed chunk of
+    :data:`CHUNK` customers and then added chunk by chunk in order (:func:`chunks`), so the
+    order of every floating-point addition is fixed by the data, not by the threads.
+    """
+    return numba.njit(cache=True, nogil=True, parallel=True)(fn)
+
+
+#: Customers per chunk of a parallel reduction. Fixed (not derived from the thread count), so
+#: that the sums and therefore the results are the same with 1, 2 or 64 threads.
+CHUNK = 4096
+
+
+def n_chunks(n: int) -> int:
+    """Chunks of :data:`CHUNK` customers covering ``n`` (at least one)."""
+    return max(1, -(-n // CHUNK))
+
+
+#: Environment variable: threads for the compiled passes (default: every core numba sees).
+THREADS_ENV = "VALUE_MATRIX_THREADS"
+
+
+def set_threads(n: int | None = None) -> int:
+    """Let the parallel passes use ``n`` threads (None: ``$VALUE_MATRIX_THREADS`` or all cores).
+
+    Results do not depend on it (see :func:`pjit`); worker processes of a multi-process run
+    use one thread each, so that workers × threads never exceeds the cores.
+    """
+    if n is None:
+        n = int(os.environ.get(THREADS_ENV) or numba.config.NUMBA_NUM_THREADS)
+    n = max(1, min(int(n), numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(n)
+    return n
+
+
+if os.environ.get(THREADS_ENV):
+    set_threads()
+
+
+def threads() -> int:
+    """Threads the parallel passes use now."""
+    return numba.get_num_threads()
+
+
 @_jit
 def _utilities(puv, pp, price_sensitivity, rationality, aware, active, use_aware, supplier,
                loyalty, use_loyalty, switching_cost, use_switching, rows, noise, use_noise, out):
@@ -84,36 +132,54 @@ def _utilities(puv, pp, price_sensitivity, rationality, aware, active, use_aware
     return out
 
 
-@_jit
-def _argmax_finite(noisy, out):
-    """Per row the first index of the maximum, ``NO_FIRM`` (-1) where that is not finite.
+@pjit
+def _gumbel_choice(puv, pp, price_sensitivity, rationality, aware, active, use_aware, supplier,
+                   loyalty, use_loyalty, switching_cost, use_switching, rows, noise, out):
+    """Noisy utilities and their argmax in one parallel pass over the choosing rows.
 
-    As ``np.argmax(noisy, axis=1)`` then ``NO_FIRM`` where ``noisy[row, choice]`` is not
-    finite (``kernels.choose_gumbel``). numpy's argmax takes the first NaN as the maximum,
-    which then is not finite; the row sum detects a NaN cheaply (it is NaN when a NaN is there,
-    or when +inf meets −inf, and with a +inf the answer is ``NO_FIRM`` anyway).
+    Each row's utilities are computed as in ``_utilities`` (same operations, same order, so
+    the same bits) and its argmax kept on the fly: the first index of the maximum, as
+    ``np.argmax``, and ``NO_FIRM`` (-1) where that maximum is not finite (``kernels.
+    choose_gumbel``). numpy's argmax takes the first NaN as the maximum, which then is not
+    finite; the row sum detects a NaN cheaply (it is NaN when a NaN is there, or when +inf
+    meets −inf, and with a +inf the answer is ``NO_FIRM`` anyway). No (M, F) array is
+    written; a row writes only ``out[i]``, so the result does not depend on the threads.
     """
-    n_rows, n_firms = noisy.shape
-    for i in range(n_rows):
+    n_rows, n_firms = noise.shape
+    for i in numba.prange(n_rows):
+        n = rows[i]
+        sup = supplier[n]
+        s = price_sensitivity[n]
+        switching = use_switching and sup >= 0
+        cost = switching_cost[n] if switching else 0.0
         best = -1
         best_u = -np.inf
         total = 0.0
         for f in range(n_firms):
-            v = noisy[i, f]
+            if f == sup:
+                u = puv[n, f] - s * pp[n, f]
+                if switching:
+                    u = u - cost
+                    u = u + cost
+                if use_loyalty:
+                    u = u + loyalty[n]
+            else:
+                u = (puv[n, f] - s * pp[n, f]) - cost
+            v = u * rationality + noise[i, f]
+            if not (active[f] & (aware[n, f] | (not use_aware))):
+                v = -np.inf
             total += v
             if v > best_u:
                 best = f
                 best_u = v
         out[i] = -1 if (total != total or best_u == np.inf) else best
-    return out
 
 
 def choose_gumbel_fused(puv, pp, price_sensitivity, rationality, aware, active, use_aware,
                         supplier, loyalty, switching_cost, noise, rows=None) -> np.ndarray:
-    """Logit choice by Gumbel-max in two compiled passes (see ``kernels.choose_gumbel``).
+    """Logit choice by Gumbel-max in one parallel compiled pass (see ``kernels.choose_gumbel``).
 
-    The first pass adds the systematic utilities to ``noise`` in place (the noise is a
-    temporary of the choice: it is overwritten), the second takes each row's argmax.
+    Each row's noisy utilities and their argmax are computed together (``_gumbel_choice``).
 
     Args:
         puv: (N, F) perceived use value.
@@ -126,8 +192,7 @@ def choose_gumbel_fused(puv, pp, price_sensitivity, rationality, aware, active, 
         supplier: (N,) current supplier or ``NO_FIRM``.
         loyalty: (N,) loyalty bonus, or None when the mechanism is off.
         switching_cost: (N,) cost of leaving, or None when the mechanism is off.
-        noise: (M, F) standard Gumbel draws for the M choosing customers, in ``rows`` order;
-            overwritten with the noisy utilities.
+        noise: (M, F) standard Gumbel draws for the M choosing customers, in ``rows`` order.
         rows: (M,) indices of the choosing customers (default all N).
 
     Returns:
@@ -135,13 +200,14 @@ def choose_gumbel_fused(puv, pp, price_sensitivity, rationality, aware, active, 
     """
     rows = np.arange(len(puv)) if rows is None else rows
     dummy = np.zeros(1)
-    _utilities(
+    out = np.empty(len(rows), dtype=np.int32)
+    _gumbel_choice(
         puv, pp, price_sensitivity, float(rationality), aware, active, bool(use_aware), supplier,
         dummy if loyalty is None else loyalty, loyalty is not None,
         dummy if switching_cost is None else switching_cost, switching_cost is not None,
-        rows, noise, True, noise,
+        rows, noise, out,
     )
-    return _argmax_finite(noise, np.empty(len(rows), dtype=np.int32))
+    return out
 
 
 @_jit
@@ -219,11 +285,11 @@ def choose_inverse_cdf_fused(puv, pp, price_sensitivity, rationality, aware, act
     return _pick_inverse_cdf(util, uniforms, np.empty(len(rows), dtype=np.int32))
 
 
-@_jit
+@pjit
 def _perceive(weights, levels_t, value_shift, prices, reference_price, nonmonetary_cost, puv, pp):
     n, n_dims = weights.shape
     n_firms = levels_t.shape[1]
-    for i in range(n):
+    for i in numba.prange(n):
         r = reference_price[i]
         for f in range(n_firms):
             pp[i, f] = prices[f] / r + nonmonetary_cost[f]

@@ -16,6 +16,7 @@ import dataclasses
 import datetime as _dt
 import logging
 import multiprocessing
+import os
 import socket
 import sys
 import types
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import fast
 from sim.scenario import Scenario, scenario_hash
 
 
@@ -75,6 +77,8 @@ def run_replicate(scenario: Scenario, seed_seq: np.random.SeedSequence, replicat
     """
     from sim.model import MarketModel
 
+    if os.environ.get(fast.THREADS_ENV):  # a worker process (or a user's setting): this thread
+        fast.set_threads()
     if policies:
         from agents.strategies.base import install
 
@@ -324,8 +328,18 @@ def process_pool(workers: int):
     ``__main__`` is replaced by an empty module; a ``-m`` main (with ``__spec__``) is left alone.
     """
     ctx = multiprocessing.get_context("spawn")
-    with _main_script_hidden(), ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with _main_script_hidden(), ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                                    initializer=_one_thread_per_worker) as pool:
         yield pool
+
+
+def _one_thread_per_worker() -> None:
+    """Worker processes run their compiled passes on one thread each (workers ≤ cores).
+
+    Results do not depend on the thread count (``sim.fast.pjit``), only the speed does.
+    """
+    os.environ[fast.THREADS_ENV] = "1"
+    fast.set_threads(1)
 
 
 @contextlib.contextmanager
@@ -389,7 +403,8 @@ def dask_client(address: str | None = None, workers: int = 1, timeout: float = 1
             client.close()
         return
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster:
+                      dashboard_address=None, silence_logs=logging.ERROR,
+                      env={fast.THREADS_ENV: "1"}) as cluster:  # one compiled thread each
         with Client(cluster, set_as_default=False) as client:
             yield client
 

@@ -17,6 +17,7 @@ knowledge to leave). The gain grows with tenure, so the learning firm's advantag
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from sim import fast, kernels
@@ -57,7 +58,7 @@ def update(model) -> None:
     put(pop.value_shift, exp.cell, get(pop.value_shift, exp.cell) + sacrifice * (new - old))
 
 
-@fast.jit
+@fast.pjit
 def _learn_fused(knowledge, value_shift, weights, who, firm, rate, sacrifice):
     """``update``'s numpy lines for each buyer in one pass, in place.
 
@@ -66,7 +67,7 @@ def _learn_fused(knowledge, value_shift, weights, who, firm, rate, sacrifice):
     float64 knowledge gained. ``rate`` is already clipped to [0, 1].
     """
     n_dims = weights.shape[1]
-    for i in range(who.shape[0]):
+    for i in numba.prange(who.shape[0]):
         n, f = who[i], firm[i]
         old = np.float64(knowledge[n, f])
         new = old + rate[f] * (1.0 - old)

@@ -20,6 +20,7 @@ always tracked (it is reported); the bonus acts on choice only with the switch o
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from sim import fast
@@ -55,7 +56,7 @@ def loyalty_bonus(trust, rung, satisfaction, params) -> np.ndarray:
 
 
 # -- compiled twins of the kernels (same arithmetic, same order; see ``sim.fast``) -----------
-@fast.jit
+@fast.pjit
 def _update_trust_fused(trust, who, firm, z, recovered, gain, loss, delight_boost):
     """``update_trust`` on each buyer's (customer, firm) cell of ``trust``, in place.
 
@@ -63,7 +64,7 @@ def _update_trust_fused(trust, who, firm, z, recovered, gain, loss, delight_boos
     ``dissatisfied = (z < 0) & ~recovered`` and ``delighted = z > 1``, and ``np.clip``'s
     NaN-keeping max-then-min.
     """
-    for i in range(who.shape[0]):
+    for i in numba.prange(who.shape[0]):
         n, f = who[i], firm[i]
         t = trust[n, f]
         dissatisfied = z[i] < 0 and not recovered[i]
@@ -89,7 +90,7 @@ def _top_box(s):
     return x if x < 1.0 else 1.0
 
 
-@fast.jit
+@fast.pjit
 def _partial_loyalty(supplier, trust, rung, satisfaction, trust_bonus, rung_bonus, loyalty, top):
     """First half of ``loyalty_bonus`` toward each customer's supplier, in place.
 
@@ -97,7 +98,7 @@ def _partial_loyalty(supplier, trust, rung, satisfaction, trust_bonus, rung_bonu
     supplier); ``_add_satisfaction_bonus`` adds ``sb·top^k`` once numpy has raised the scores
     to the power (``(a + b) + c``, the numpy kernel's order).
     """
-    for n in range(supplier.shape[0]):
+    for n in numba.prange(supplier.shape[0]):
         f = supplier[n]
         if f < 0:
             loyalty[n] = 0.0
@@ -108,10 +109,10 @@ def _partial_loyalty(supplier, trust, rung, satisfaction, trust_bonus, rung_bonu
     return top
 
 
-@fast.jit
+@fast.pjit
 def _add_satisfaction_bonus(supplier, powered, satisfaction_bonus, loyalty):
     """Second half of ``loyalty_bonus``: ``+ sb·top^k`` for customers with a supplier."""
-    for n in range(supplier.shape[0]):
+    for n in numba.prange(supplier.shape[0]):
         if supplier[n] >= 0:
             loyalty[n] = loyalty[n] + satisfaction_bonus * powered[n]
 

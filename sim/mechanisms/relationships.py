@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
 from sim import fast
@@ -260,7 +261,7 @@ def _shift_cells(rows, cols, delta, n_firms, opinion, value_shift, cap):
     apply_opinion_table(keys, totals, n_firms, opinion, value_shift, cap)
 
 
-@fast.jit
+@fast.pjit
 def _decay(opinion, value_shift, factor):
     """``decay_opinions``' three numpy lines in one pass (float32 change, float64 shift).
 
@@ -269,7 +270,7 @@ def _decay(opinion, value_shift, factor):
     exact.
     """
     n, n_firms = opinion.shape
-    for i in range(n):
+    for i in numba.prange(n):
         for f in range(n_firms):
             change = opinion[i, f] * factor
             opinion[i, f] += change

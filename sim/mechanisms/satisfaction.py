@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numba
 import numpy as np
 
 from sim import fast, kernels
@@ -230,31 +231,32 @@ def _experience_compiled(model, quality: np.ndarray, noise: np.ndarray) -> Exper
     if mech.expectations:
         best = _best_known_offer(pop.weights, levels, np.flatnonzero(model.active_mask()),
                                  pop.aware, np.empty(pop.n))
-    n_buyers = int(np.count_nonzero(pop.bought))
+    who = np.flatnonzero(pop.bought)  # the buyers, in customer order
+    n_buyers = len(who)
     eps = model.relationship_rng.standard_normal(n_buyers)
-    who = np.empty(n_buyers, dtype=np.int64)
     firm = np.empty(n_buyers, dtype=pop.choice.dtype)
     new = np.empty(n_buyers, dtype=bool)
     cell = np.empty(n_buyers, dtype=np.int64)
     perf, z, expo = np.empty(n_buyers), np.empty(n_buyers), np.empty(n_buyers)
-    counts = np.zeros((len(_COUNTERS), nf), dtype=np.int64)
+    counts = np.zeros((fast.n_chunks(n_buyers), len(_COUNTERS), nf), dtype=np.int64)
     sacrifice = float(params.learning.customer_sacrifice) if mech.learning else 0.0
-    _judge(pop.bought, pop.choice, pop.previous_supplier, pop.weights, levels, pop.satisfaction,
+    _judge(who, fast.CHUNK, pop.choice, pop.previous_supplier, pop.weights, levels, pop.satisfaction,
            pop.knowledge, pop.adequate, pop.desired, quality, noise, eps,
            np.asarray(model.prices(), dtype=np.float64), pop.reference_price,
            pop.price_sensitivity, float(params.satisfaction.value_for_money), bool(mech.learning),
-           sacrifice, -float(params.satisfaction.steepness), who, firm, new, cell, perf, z,
+           sacrifice, -float(params.satisfaction.steepness), firm, new, cell, perf, z,
            expo, counts)
     np.exp(expo, out=expo)  # numpy's exp, as in satisfaction_score
-    _remember(who, firm, z, expo, pop.satisfaction, float(params.satisfaction.memory), counts)
+    _remember(who, fast.CHUNK, firm, z, expo, pop.satisfaction,
+              float(params.satisfaction.memory), counts)
     stats = model.step_stats
-    for key, row in zip(_COUNTERS, counts, strict=True):
+    for key, row in zip(_COUNTERS, counts.sum(axis=0), strict=True):  # integers: exact
         stats[key] += row
     return Experience(who=who, firm=firm, new=new, performance=perf, z=z, best=best,
                       recovered=np.zeros(n_buyers, dtype=bool), cell=cell)
 
 
-@fast.jit
+@fast.pjit
 def _best_known_offer(weights, levels, active_cols, aware, best):
     """``best_known(perceived_use_value(weights, levels), aware, active)`` without the (N, F) PUV.
 
@@ -267,7 +269,7 @@ def _best_known_offer(weights, levels, active_cols, aware, best):
     for k in range(m):
         for d in range(n_dims):
             lv[k, d] = levels[active_cols[k], d]
-    for n in range(weights.shape[0]):
+    for n in numba.prange(weights.shape[0]):
         top = 0.0
         for k in range(m):
             if n_dims == 3:  # the usual case, unrolled (twice as fast); same order of additions
@@ -282,75 +284,79 @@ def _best_known_offer(weights, levels, active_cols, aware, best):
     return best
 
 
-@fast.jit
-def _judge(bought, choice, previous, weights, levels, satisfaction, knowledge, adequate, desired,
-           quality, noise, eps, prices, reference, sensitivity, value_for_money, learning,
-           sacrifice, neg_steepness, who, firm, new, cell, perf,
-           z, expo, counts):
-    """One pass over the buyers: the numpy lines of ``experience`` up to the score's exp.
+@fast.pjit
+def _judge(who, chunk, choice, previous, weights, levels, satisfaction, knowledge, adequate,
+           desired, quality, noise, eps, prices, reference, sensitivity, value_for_money,
+           learning, sacrifice, neg_steepness, firm, new, cell, perf, z, expo, counts):
+    """One parallel pass over the buyers: the numpy lines of ``experience`` up to the exp.
 
-    Per buyer, in customer order: ``_count_defectors`` (satisfaction read before the blend),
-    the flat cell, ``customer_sacrifice`` × knowledge, ``experienced_performance`` with the
-    buyer's pre-drawn normal, ``price_gap``, ``disconfirmation``, and the clipped exponent of
-    ``satisfaction_score`` (into ``expo``). Counter rows as ``_COUNTERS``.
+    Per buyer ``b`` (customer ``who[b]``): ``_count_defectors`` (satisfaction read before the
+    blend), the flat cell, ``customer_sacrifice`` × knowledge, ``experienced_performance``
+    with the buyer's pre-drawn normal, ``price_gap``, ``disconfirmation``, and the clipped
+    exponent of ``satisfaction_score`` (into ``expo``). Buyers are taken in chunks of
+    ``chunk`` in parallel; ``counts[c]`` (rows as ``_COUNTERS``) holds chunk c's counts.
     """
     n_firms = levels.shape[0]
     n_dims = weights.shape[1]
-    b = 0
-    for n in range(bought.shape[0]):
-        if not bought[n]:
-            continue
-        f = choice[n]
-        prev = previous[n]
-        who[b] = n
-        firm[b] = f
-        new[b] = prev != f
-        if prev >= 0:  # counted without branches: mispredicted ones cost more than the sums
-            left = prev != f
-            old = satisfaction[n, prev]
-            known = left & (abs(old) < np.inf)
-            counts[0, prev] += known  # defector
-            counts[1, prev] += known & (old >= SATISFIED)  # satisfied defector
-            counts[2, prev] += 1  # at risk
-            counts[3, prev] += not left  # retained
-        cell[b] = np.int64(n) * n_firms + f
-        base = weights[n, 0] * levels[f, 0] if n_dims > 0 else 0.0
-        for d in range(1, n_dims):
-            base += weights[n, d] * levels[f, d]
-        gain = 0.0
-        if learning:
-            total = weights[n, 0] if n_dims > 0 else 0.0  # the PUV kernel with unit levels
+    n_buyers = who.shape[0]
+    for c in numba.prange(counts.shape[0]):
+        for b in range(c * chunk, min(n_buyers, (c + 1) * chunk)):
+            n = who[b]
+            f = choice[n]
+            prev = previous[n]
+            firm[b] = f
+            new[b] = prev != f
+            if prev >= 0:  # counted without branches: mispredicted ones cost more than the sums
+                left = prev != f
+                old = satisfaction[n, prev]
+                known = left & (abs(old) < np.inf)
+                counts[c, 0, prev] += known  # defector
+                counts[c, 1, prev] += known & (old >= SATISFIED)  # satisfied defector
+                counts[c, 2, prev] += 1  # at risk
+                counts[c, 3, prev] += not left  # retained
+            cell[b] = np.int64(n) * n_firms + f
+            base = weights[n, 0] * levels[f, 0] if n_dims > 0 else 0.0
             for d in range(1, n_dims):
-                total += weights[n, d]
-            gain = sacrifice * total * np.float64(knowledge[n, f])
-        x = base * quality[f] * (1.0 + noise[f] * eps[b])
-        if not (x > 0.0 or x != x):  # np.maximum(x, 0.0); adding the gain makes −0 into +0
-            x = 0.0
-        p = x + gain
-        perf[b] = p
-        a = np.float64(adequate[n])
-        width = np.float64(desired[n]) - a
-        if width < 1e-9:
-            width = 1e-9
-        gap = value_for_money * sensitivity[n] * (prices[f] / reference[n] - 1.0)
-        zb = ((p - gap) - a) / width
-        z[b] = zb
-        arg = neg_steepness * zb
-        if arg < -500.0:
-            arg = -500.0
-        elif arg > 500.0:
-            arg = 500.0
-        expo[b] = arg
-        b += 1
+                base += weights[n, d] * levels[f, d]
+            gain = 0.0
+            if learning:
+                total = weights[n, 0] if n_dims > 0 else 0.0  # the PUV kernel with unit levels
+                for d in range(1, n_dims):
+                    total += weights[n, d]
+                gain = sacrifice * total * np.float64(knowledge[n, f])
+            x = base * quality[f] * (1.0 + noise[f] * eps[b])
+            if not (x > 0.0 or x != x):  # np.maximum(x, 0.0); adding the gain makes −0 into +0
+                x = 0.0
+            p = x + gain
+            perf[b] = p
+            a = np.float64(adequate[n])
+            width = np.float64(desired[n]) - a
+            if width < 1e-9:
+                width = 1e-9
+            gap = value_for_money * sensitivity[n] * (prices[f] / reference[n] - 1.0)
+            zb = ((p - gap) - a) / width
+            z[b] = zb
+            arg = neg_steepness * zb
+            if arg < -500.0:
+                arg = -500.0
+            elif arg > 500.0:
+                arg = 500.0
+            expo[b] = arg
 
 
-@fast.jit
-def _remember(who, firm, z, expo, satisfaction, memory, counts):
-    """Score ``1 / (1 + exp)``, ``blend`` into satisfaction, count the delighted (as numpy)."""
+@fast.pjit
+def _remember(who, chunk, firm, z, expo, satisfaction, memory, counts):
+    """Score ``1 / (1 + exp)``, ``blend`` into satisfaction, count the delighted (as numpy).
+
+    In parallel by chunks of buyers, as ``_judge`` (each buyer is one customer: no two
+    iterations write the same cell); chunk c's delighted buyers go to ``counts[c, 4]``.
+    """
     keep = 1.0 - memory
-    for b in range(who.shape[0]):
-        score = 1.0 / (1.0 + expo[b])
-        n, f = who[b], firm[b]
-        old = satisfaction[n, f]
-        satisfaction[n, f] = score if old != old else keep * old + memory * score
-        counts[4, f] += z[b] > 1.0  # delighted
+    n_buyers = who.shape[0]
+    for c in numba.prange(counts.shape[0]):
+        for b in range(c * chunk, min(n_buyers, (c + 1) * chunk)):
+            score = 1.0 / (1.0 + expo[b])
+            n, f = who[b], firm[b]
+            old = satisfaction[n, f]
+            satisfaction[n, f] = score if old != old else keep * old + memory * score
+            counts[c, 4, f] += z[b] > 1.0  # delighted
