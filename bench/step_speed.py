@@ -1,7 +1,7 @@
 """Step speed of ``MarketModel`` against a naive per-agent Mesa model, and against a floor.
 
 Run:  .venv/bin/python bench/step_speed.py [--sizes 20000 100000] [--repeats 5]
-      .venv/bin/python bench/step_speed.py --scale        (1,000,000 customers x 52 steps)
+      .venv/bin/python bench/step_speed.py --scale [--threads 1 2]   (1,000,000 customers x 52 steps)
       .venv/bin/python bench/step_speed.py --parallel     (replicates on 1 vs 2 processes)
 
 Every comparison runs in one process, implementations alternating, because timings on shared
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import copy
 import gc
+import hashlib
 import resource
 import statistics
 import sys
@@ -187,7 +188,7 @@ def floor(n: int) -> tuple[float, dict]:
 
 
 # -- scale and parallel ------------------------------------------------------------------------
-def scale_run(n: int = 1_000_000, steps: int = 52) -> None:
+def scale_run(n: int = 1_000_000, steps: int = 52) -> str:
     """One replicate of ``n`` customers × 6 firms × ``steps`` steps: time and peak memory."""
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0, c0 = time.perf_counter(), time.process_time()
@@ -212,6 +213,9 @@ def scale_run(n: int = 1_000_000, steps: int = 52) -> None:
           f" population arrays {model.population.nbytes() / n:.0f} B/customer;"
           f" peak RSS {(peak - before) * 1024 / n:.0f} B/customer")
     print(f"  firms table: {rows} rows (does not grow with customers)")
+    digest = hashlib.sha256(model.firms_frame().to_csv(index=False).encode()).hexdigest()[:16]
+    print(f"  firms table sha256 {digest}")
+    return digest
 
 
 def parallel(n: int = 50000, replicates: int = 4, steps: int = 52) -> None:
@@ -246,9 +250,20 @@ def main(argv=None) -> int:
     p.add_argument("--scale", action="store_true", help="run the 1M-customer scale run only")
     p.add_argument("--parallel", action="store_true", help="run the parallel speed-up only")
     p.add_argument("--no-floor", action="store_true")
+    p.add_argument("--threads", type=int, nargs="+", default=None,
+                   help="with --scale: run once per thread count (results must be identical)")
     args = p.parse_args(argv)
     if args.scale:
-        scale_run()
+        from sim import fast
+
+        digests = {}
+        for threads in args.threads or [fast.threads()]:
+            fast.set_threads(threads)
+            print(f"\n{fast.threads()} thread(s) for the compiled passes")
+            digests[threads] = scale_run()
+        if len(set(digests.values())) > 1:
+            print("RESULTS DIFFER between thread counts:", digests)
+            return 1
         return 0
     if args.parallel:
         parallel()
