@@ -50,7 +50,7 @@ class MarketView:
 class PolicyParams(BaseModel):
     """Base of a policy's ``Params``: typed, bounded, unknown keys refused."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 def rivals(view: MarketView, firm: Any) -> np.ndarray:

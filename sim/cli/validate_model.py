@@ -32,6 +32,13 @@ def run(args) -> int:
         for key, c in CASES.items():
             print(f"{key:<24}{c.title}")
         return 0
+    from sim.scenario.schema import Market, check_flag_bounds
+
+    check_flag_bounds(args, "replicates", "seed")  # the scenario schema's limits
+    customers_max = next(m.le for m in Market.model_fields["customers"].metadata
+                         if getattr(m, "le", None) is not None)
+    if args.customers is not None and args.customers > customers_max:
+        raise UserError(f"--customers must be at most {customers_max:,}, got {args.customers:,}")
     settings = Settings()
     for flag in ("replicates", "customers"):
         value = getattr(args, flag)

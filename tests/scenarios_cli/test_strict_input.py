@@ -142,3 +142,25 @@ def test_sweep_param_refuses_yaml_tags_like_set():
     with pytest.raises(SweepError, match="tag"):
         parse_param("name=!!binary aGVsbG8=")
     assert parse_param("firms.0.price=8,9").values == (8, 9)
+
+
+@pytest.mark.parametrize("strategy, field, message", [
+    ("{type: undercut, cut: true}", "strategy.cut", "input should be a valid number (got True)"),
+    ("{type: adaptive, price_step: '0.1'}", "strategy.price_step", "not text"),
+    ("{type: clock, target: hybrid, speed: false}", "strategy.speed", "valid number"),
+])
+def test_strategy_parameters_are_strict_too(cvm, tmp_path, strategy, field, message):
+    path = tmp_path / "s.yaml"
+    path.write_text(BASE.replace("{name: Alpha, price: 10.0,",
+                                 f"{{name: Alpha, price: 10.0, strategy: {strategy},"))
+    _refused(cvm("validate", path), f"firms.0.{field}: ", message)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (("--seed", "99999999999999999999999"), "--seed must be at most"),
+    (("--seed", "-1"), "--seed must be >= 0"),
+    (("--replicates", "100000000"), "--replicates must be at most 10,000"),
+    (("--customers", "1000000000"), "--customers must be at most 100,000,000"),
+])
+def test_validate_model_flags_obey_the_schema_bounds(cvm, argv, message):
+    _refused(cvm("validate-model", "--case", "none", *argv), message)
