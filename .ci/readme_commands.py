@@ -5,7 +5,8 @@
 Reads the README's ``cvm`` lines (the "What you can do with it" block) and its Python blocks
 and runs each one as a user would after ``bash .ci/quickstart``, in a scratch folder, with
 VENV's ``bin`` first on PATH. Files a line names but a user brings themselves
-(``my_market.yaml``, ``shares.csv``) are made first from a shipped scenario. Each line must exit
+(``my_market.yaml``, ``shares.csv``, ``my_strategies.py`` from the README's strategy example)
+are made first. Each line must exit
 0, except the Dask line (the ``dask`` extra is not part of the runtime install): it must exit 2
 and say how to install it. ``cvm dashboard`` must answer its health check. Exits 1 on any
 failure, naming the line.
@@ -48,6 +49,9 @@ def cvm_lines() -> list[str]:
 def prepare(work: Path, env: dict) -> None:
     """The files the README's lines expect a user to have."""
     shutil.copy(ROOT / "scenarios" / "baseline.yaml", work / "my_market.yaml")
+    # the README's strategy example is the plugin its --plugin lines name
+    example = next(b for b in readme_blocks("python") if "@register(" in b)
+    (work / "my_strategies.py").write_text(example)
     subprocess.run(["cvm", "run", "baseline", "--out", "observed", "--quiet"], cwd=work,
                    env=env, check=True)
     import csv

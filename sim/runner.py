@@ -81,8 +81,9 @@ def run_replicate(scenario: Scenario, seed_seq: np.random.SeedSequence, replicat
         fast.set_threads()
     if policies:
         from agents.strategies.base import install
+        from sim.plugins import resolve
 
-        install(policies)
+        install(resolve(policies))
 
     model = MarketModel(scenario, seed=seed_seq, replicate=replicate, panel=panel)
     model.run(steps, progress=progress)
@@ -116,13 +117,15 @@ def portable_policies(spec: Scenario, backend: str, workers: int) -> tuple[dict,
     """The Python-registered strategies a run must send to its workers, and the workers to use.
 
     A strategy class defined in an importable module travels to worker processes and Dask
-    workers by reference (they import its module). One defined in ``__main__`` (a script or a
+    workers by reference (they import its module); one from a plugin (``--plugin``,
+    ``plugins:``) travels as the plugin to import (``sim.plugins``). One defined in ``__main__`` (a script or a
     notebook) cannot be imported there: a local run then uses this process only (with a
     warning), and the Dask backend refuses with a ``BackendError`` that says what to do.
     """
     from agents.strategies.base import user_policies
+    from sim.plugins import portable
 
-    policies = user_policies(f.strategy.type for f in spec.firms)
+    policies = portable(user_policies(f.strategy.type for f in spec.firms))
     stuck = sorted(n for n, cls in policies.items() if getattr(cls, "__module__", "") == "__main__")
     if not stuck:
         return policies, workers

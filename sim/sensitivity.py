@@ -293,8 +293,9 @@ def _run(spec, replicates, seed, steps, policies=None) -> pd.DataFrame:
 
     if policies:
         from agents.strategies.base import install
+        from sim.plugins import resolve
 
-        install(policies)
+        install(resolve(policies))
     return run_scenario(spec, replicates=replicates, seed=seed, steps=steps).firms
 
 

@@ -159,6 +159,8 @@ def _lookup(type_name: str):
         import difflib
 
         close = difflib.get_close_matches(type_name, names(), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = (f" (did you mean {close[0]!r}?)" if close else
+                " (a strategy of your own: name its module with --plugin MODULE or "
+                "plugins: [MODULE])")
         raise ValueError(f"unknown strategy {type_name!r}{hint}; known: {', '.join(names())}")
     return _REGISTRY[type_name]

@@ -25,10 +25,27 @@ def add_scenario_args(parser) -> None:
         "--preset", default=None, metavar="NAME",
         help="apply one of the file's named presets (its `presets:` block) before --set",
     )
+    parser.add_argument(
+        "--plugin", dest="plugins", action="append", default=[], metavar="MODULE",
+        help="import a module (name, or .py file) that registers strategies of your own; "
+        "repeat for more",
+    )
+
+
+def load_plugins(args) -> None:
+    """Import the ``--plugin`` modules (relative to the current folder); exit 2 if one fails."""
+    from sim import plugins
+    from sim.cli import UserError
+
+    try:
+        plugins.load(getattr(args, "plugins", None) or [], Path.cwd())
+    except plugins.PluginError as exc:
+        raise UserError(f"--plugin: {exc}") from None
 
 
 def load(args):
-    """The scenario named on the command line, with its --set overrides, validated."""
+    """The scenario named on the command line, with its plugins and --set overrides, validated."""
+    load_plugins(args)
     return load_scenario(args.scenario, overrides=args.overrides, preset=args.preset)
 
 

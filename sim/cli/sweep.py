@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.cli import UserError
-from sim.cli.common import Progress, add_scenario_args, cap_workers
+from sim.cli.common import Progress, add_scenario_args, cap_workers, load_plugins
 
 
 def add_parser(sub) -> None:
@@ -62,6 +62,7 @@ def run(args) -> int:
         raise UserError(str(exc)) from None
     if not args.address:  # a cluster at --address has its own workers
         args.workers = cap_workers(args.workers)
+    load_plugins(args)
     base = load_scenario(args.scenario, overrides=args.overrides, preset=args.preset)
     out = Path(args.out) if args.out else Path("results") / f"{_slug(base.name)}-sweep"
     progress = None if args.quiet else Progress(f"sweeping {base.name}")

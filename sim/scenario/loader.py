@@ -84,10 +84,13 @@ def load_scenario(
     """
     if isinstance(source, Mapping):
         data, marks, label = copy.deepcopy(dict(source)), {}, "<scenario>"
+        folder = None  # a mapping (e.g. a sweep's variant of a loaded file): see load_plugins_key
     else:
         path = resolve_scenario_path(source)
         label = str(source)
         data, marks = read_yaml(path, label)
+        folder = path.resolve().parent
+    load_plugins_key(data, folder, label, marks)
     overridden: dict[Loc, str] = {}
     if preset is not None:
         data = apply_preset(data, preset, label, marks, overridden)
@@ -95,6 +98,36 @@ def load_scenario(
         data = apply_override(data, text, label)
         overridden[_parse_path(text.split("=", 1)[0])] = f"--set {text}"
     return validate_scenario(data, label, marks, overridden)
+
+
+def load_plugins_key(data: Any, folder: Path | None, label: str, marks: dict | None = None) -> None:
+    """Import the modules a scenario's ``plugins:`` names, relative to its folder.
+
+    Done before validation, so that the strategies they register are known when the firms'
+    ``strategy`` blocks are checked. A plugin that is missing or fails to import is a problem
+    of the ``plugins`` key (file:line); a malformed key is left to the schema to report. A
+    mapping has no folder (``folder`` None): a plugin this process already imported (the
+    mapping is a variant of a loaded file, as in a sweep) is taken as it is; others are looked
+    up from the current folder.
+    """
+    entries = data.get("plugins") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        return
+    from sim import plugins
+
+    problems = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, str):
+            continue  # the schema says what is wrong with it
+        if folder is None and Path(entry.strip()).stem in plugins.LOADED:
+            continue
+        try:
+            plugins.load([entry], folder or Path.cwd())
+        except plugins.PluginError as exc:
+            line, col = (marks or {}).get(("plugins", i), (None, None))
+            problems.append(Problem(label, line, col, f"plugins.{i}", str(exc)))
+    if problems:
+        raise ScenarioError(problems)
 
 
 def resolve_scenario_path(source: str | Path) -> Path:
@@ -212,9 +245,12 @@ def strategy_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
 def scenario_hash(scenario: Scenario) -> str:
     """Stable SHA-256 of the validated scenario (its canonical JSON).
 
-    ``outputs`` (extra tables such as the consumer panel) is left out: it changes no result.
+    ``outputs`` (extra tables such as the consumer panel) is left out: it changes no result;
+    so is an empty ``plugins`` list (the hashes of scenarios without plugins stay as they were).
     """
     data = scenario.model_dump(mode="json", exclude={"outputs"})
+    if not data.get("plugins"):
+        data.pop("plugins", None)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -628,6 +628,12 @@ class Scenario(Section):
     description: str = Field("", title="Description", max_length=2000,
                              description="What the scenario sets up; its first line is shown by "
                              "`cvm list`.")
+    plugins: list[str] = Field(
+        default_factory=list, title="Plugins", max_length=32,
+        description="Python modules (names, or .py files relative to this scenario's folder) "
+        "that register strategies of your own; imported before the firms' strategies are "
+        "checked, and again in every worker. A plugin is code you run: name only your own.",
+    )
     lesson: str = Field("", title="Lesson", max_length=4000,
                         description="The idea the scenario teaches, in a few sentences (shown "
                         "by `cvm list --lessons` and in the report).")
