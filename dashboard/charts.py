@@ -114,6 +114,7 @@ def matrix_chart(
     now["label"] = [f"{f} · {_SHORT.get(c, 'centre')}" for f, c in zip(now["firm"], labels, strict=True)]
     x0, x1 = _extent(means["pp"], mp, tolerance)
     y0, y1 = _extent(means["puv"], mv, tolerance)
+    now["label_puv"] = _dodged(now, (x0, x1), (y0, y1))
     xs = alt.Scale(domain=[x0, x1], nice=False, zero=False)
     ys = alt.Scale(domain=[y0, y1], nice=False, zero=False)
     zones = _zones(mp, mv, tolerance, (x0, x1), (y0, y1))
@@ -154,15 +155,36 @@ def matrix_chart(
         # labels point inwards: right of points in the left half, left of those in the right
         alt.Chart(now[now["pp"] <= (x0 + x1) / 2]).mark_text(
             align="left", dx=10, dy=-8, fontWeight="bold").encode(
-            x=x, y=y, text="label:N", color=alt.Color("firm:N", scale=firm_scale(order), legend=None)),
+            x=x, y=alt.Y("label_puv:Q", scale=ys), text="label:N",
+            color=alt.Color("firm:N", scale=firm_scale(order), legend=None)),
         alt.Chart(now[now["pp"] > (x0 + x1) / 2]).mark_text(
             align="right", dx=-10, dy=-8, fontWeight="bold").encode(
-            x=x, y=y, text="label:N", color=alt.Color("firm:N", scale=firm_scale(order), legend=None)),
+            x=x, y=alt.Y("label_puv:Q", scale=ys), text="label:N",
+            color=alt.Color("firm:N", scale=firm_scale(order), legend=None)),
         alt.Chart(pd.DataFrame({"pp": [mp], "puv": [mv]})).mark_point(
             shape="cross", size=120, color="#333333").encode(x=x, y=y),
     ]
     return alt.layer(*layers).properties(
         title=f"Customer matrix at step {step} (cross = market average)", height=height)
+
+
+def _dodged(now: pd.DataFrame, xr: tuple[float, float], yr: tuple[float, float]) -> list[float]:
+    """Where each firm's label goes, in PUV units: at its point, or stepped down out of the way.
+
+    A label moves below the labels of firms whose points are close by (within 6 % of the x
+    range and 5 % of the y range), so that firms at the same offer — every firm of a classroom
+    game at round 0 — stay readable.
+    """
+    step_x, step_y = 0.06 * (xr[1] - xr[0]), 0.05 * (yr[1] - yr[0])
+    placed: list[tuple[float, float]] = []  # (pp, label position) of the labels so far
+    out = []
+    for pp, puv in zip(now["pp"], now["puv"], strict=True):
+        y = float(puv)
+        while any(abs(pp - px) < step_x and abs(y - py) < step_y for px, py in placed):
+            y -= step_y
+        placed.append((pp, y))
+        out.append(y)
+    return out
 
 
 def _extent(values: pd.Series, centre: float, tolerance: float) -> tuple[float, float]:

@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from dashboard import charts
 from sim.classroom import AccessDenied, Classroom, ClassroomError
 
 DB_ENV = "CVM_CLASSROOM_DB"
@@ -80,23 +81,26 @@ def market_table(report: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def matrix_chart(rows: list[dict], title: str = "Customer matrix") -> alt.Chart:
-    """Firms at (perceived price, perceived use value), sized by share, labelled by position."""
+def matrix_chart(rows: list[dict], round_no: int | None = None,
+                 title: str | None = None) -> alt.LayerChart:
+    """The customer matrix of a game: the Explore page's chart, with rounds for steps.
+
+    ``rows`` are per round and firm (``round``, ``firm``, ``pp``, ``puv``, ``share``): every
+    round so far, so each firm's path is drawn and the axes — taken from every round, never
+    narrower than the strategy clock's zones around the market average — stay put as the
+    slider moves. Strategy-clock zones, the market-average cross, labels that step aside.
+    """
     df = pd.DataFrame(rows)
     if df.empty or "pp" not in df:
-        return alt.Chart(pd.DataFrame({"x": []})).mark_point()
-    df["position"] = df["clock_position"].str.replace("_", " ")
-    base = alt.Chart(df, title=title).encode(
-        x=alt.X("pp:Q", title="Perceived price (PP)", scale=alt.Scale(zero=False)),
-        y=alt.Y("puv:Q", title="Perceived use value (PUV)", scale=alt.Scale(zero=False)),
-    )
-    points = base.mark_circle(opacity=0.8).encode(
-        color=alt.Color("firm:N", title="Firm"),
-        size=alt.Size("share:Q", title="Share", scale=alt.Scale(range=[80, 1200])),
-        tooltip=["firm", "position", alt.Tooltip("share:Q", format=".1%"), "pp", "puv"],
-    )
-    labels = base.mark_text(dy=-14, fontSize=11).encode(text="firm:N")
-    return (points + labels).properties(height=360)
+        return charts.matrix_chart(pd.DataFrame(columns=["step", "firm", "pp", "puv"]))
+    df = df.rename(columns={"round": "step"})
+    if "step" not in df:
+        df["step"] = 1
+    order = list(dict.fromkeys(df["firm"]))
+    chart = charts.matrix_chart(df, round_no, (), order, height=400)
+    shown = int(df["step"].max()) if round_no is None else int(round_no)
+    return chart.properties(title=title or f"Customer matrix, round {shown} (cross = market "
+                            "average)")
 
 
 def share_chart(history: list[dict]) -> alt.Chart:
@@ -132,7 +136,8 @@ def show_market_report(report: dict) -> None:
     st.subheader(f"Market report — round {report['round']}")
     st.table(market_table(report))
     left, right = st.columns(2)
-    left.altair_chart(matrix_chart(report["firms"]), width="stretch")
+    left.altair_chart(matrix_chart(report["history"] or report["firms"], report["round"]),
+                      width="stretch")
     if report["history"]:
         right.altair_chart(share_chart(report["history"]), width="stretch")
     if report.get("segments"):

@@ -213,10 +213,8 @@ with debrief_tab:
         st.write("The debrief is available once a round is closed.")
     elif st.toggle("Show the debrief", key="cr_debrief_on"):
         debrief = room.debrief(game, secret)
-        matrix = pd.DataFrame(debrief["matrix"])
         shown = st.slider("Matrix at round", 1, closed, closed, key="cr_debrief_round")
-        st.altair_chart(common.matrix_chart(matrix[matrix["round"] == shown].to_dict("records"),
-                                            f"Customer matrix, round {shown}"), width="stretch")
+        st.altair_chart(common.matrix_chart(debrief["matrix"], shown), width="stretch")
         for firm, lines in debrief["accounts"].items():
             st.subheader(debrief["team_of_firm"].get(firm, firm))
             for line in lines:
