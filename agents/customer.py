@@ -4,8 +4,9 @@ Building a Mesa ``Agent`` per customer costs about 1 KB and 10 µs each and forc
 into the step, so the population lives in arrays (one row per customer, one column per firm)
 and ``Customer`` is a snapshot view of row *i* built only when someone asks for it.
 
-Relationship state (satisfaction, trust, ladder rung, ...) is added by the mechanisms that own
-it; the arrays every mechanism can rely on are created here.
+The arrays every mechanism can rely on are created here; the relationship state (ladder rung,
+opinion, ...) is declared by the mechanisms that own it (``sim.mechanisms.state``) and
+allocated on the population when the model is built.
 """
 
 from __future__ import annotations
@@ -82,8 +83,13 @@ class CustomerPopulation:
             pop.reference_price[rows] = reference_price * _spread(rng, seg.heterogeneity / 2, size)
         return pop
 
-    def customer(self, i: int, firm_names: list[str], segment_names: list[str]) -> Customer:
-        """A read-only snapshot of customer ``i``."""
+    def customer(self, i: int, firm_names: list[str], segment_names: list[str],
+                 **relationship) -> Customer:
+        """A read-only snapshot of customer ``i``.
+
+        ``relationship`` holds the relationship fields of ``Customer`` (rung, opinion, ...),
+        which the model reads from the arrays its mechanisms keep.
+        """
         s = self.supplier[i]
         return Customer(
             index=int(i),
@@ -99,27 +105,8 @@ class CustomerPopulation:
             trust=dict(zip(firm_names, self.trust[i].tolist(), strict=True)),
             loyalty=float(self.loyalty[i]),
             switching_cost=float(self.switching_cost[i]),
-            **self._relationship_view(i, firm_names),
+            **relationship,
         )
-
-    def _relationship_view(self, i: int, firm_names: list[str]) -> dict:
-        """The relationship arrays the mechanisms added, for customer ``i`` (empty before)."""
-        def per_firm(name):
-            values = getattr(self, name, None)
-            return None if values is None else dict(zip(firm_names, values[i].tolist(), strict=True))
-
-        view: dict = {"opinion": per_firm("opinion"), "known_by": per_firm("knowledge"),
-                      "share_of_wallet": per_firm("wallet")}
-        if getattr(self, "rung", None) is not None:
-            from sim.mechanisms.ladder import RUNGS
-
-            view["rung"] = {f: RUNGS[r] for f, r in zip(firm_names, self.rung[i].tolist(),
-                                                        strict=True)}
-        if getattr(self, "adequate", None) is not None:
-            view["zone"] = (float(self.adequate[i]), float(self.desired[i]))
-        if getattr(self, "tenure", None) is not None:
-            view["tenure"] = int(self.tenure[i])
-        return view
 
     def nbytes(self) -> int:
         """Memory held by the population's arrays."""

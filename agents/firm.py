@@ -18,6 +18,7 @@ Other mechanisms read these attributes (all driven by the programmes):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import mesa
@@ -45,10 +46,23 @@ class Firm(mesa.Agent):
         programme_spend: this step's spend on programmes (booked as marketing spend).
     """
 
-    def __init__(self, model: mesa.Model, spec, index: int, dimensions: list[str]):
-        super().__init__(model)
-        from sim.scenario.schema import entry_steps
+    def __init__(self, model: mesa.Model, spec, index: int, dimensions: list[str],
+                 enter_at: int | None = None,
+                 on_programmes: Callable[[Firm], None] | None = None):
+        """Create the firm from its scenario section.
 
+        Args:
+            model: the Mesa model.
+            spec: the scenario's section for this firm.
+            index: the firm's column in the per-firm arrays.
+            dimensions: the market's value dimensions, in order.
+            enter_at: the step the firm enters (default the spec's ``enter_at``; the model
+                passes it with entry events taken into account).
+            on_programmes: called with the firm whenever its programmes are set (at creation
+                and by every change), to derive the attributes they drive (the model passes
+                ``sim.mechanisms.programmes.set_relationship_level``).
+        """
+        super().__init__(model)
         self.spec = spec
         self.index = index
         self.name = spec.name
@@ -58,9 +72,7 @@ class Firm(mesa.Agent):
         self.nonmonetary_cost = float(spec.nonmonetary_cost)
         self.costs = spec.costs.model_copy()
         self.cash = float(spec.cash)
-        self.enter_at = entry_steps(model.spec)[self.name] if hasattr(model, "spec") else (
-            spec.enter_at
-        )
+        self.enter_at = spec.enter_at if enter_at is None else enter_at
         self.active = self.enter_at == 0
         self.entered_at = self.enter_at
         self.exited_at: int | None = None
@@ -86,9 +98,9 @@ class Firm(mesa.Agent):
         self.participation_saving = 0.0  # unit costs participants saved this step
         self.training_spend = 0.0  # customer training (participation programme)
         self.care_spend = 0.0  # extra care for customers (targeting programme)
-        from sim.mechanisms import programmes
-
-        programmes.set_relationship_level(self)
+        self._on_programmes = on_programmes
+        if on_programmes is not None:
+            on_programmes(self)
         self.reset_books()
 
     # -- verbs -------------------------------------------------------------------------------
@@ -119,6 +131,11 @@ class Firm(mesa.Agent):
         if action.programmes:
             self.set_programmes(action.programmes)
 
+    def change(self, price: float | None = None, attributes: dict[str, float] | None = None,
+               programmes: dict[str, Any] | None = None) -> None:
+        """Apply a change that comes from outside the strategy (a scenario event), as ``apply``."""
+        self.apply(Action(price=price, attributes=attributes, programmes=programmes))
+
     def check_action(self, action: Action) -> None:
         """Raise ValueError if ``action`` could not be applied to this firm (nothing changes)."""
         if action.price is not None and not (np.isfinite(action.price) and action.price > 0):
@@ -136,16 +153,13 @@ class Firm(mesa.Agent):
 
     def set_programmes(self, changes: dict[str, Any]) -> None:
         """Change programme settings (validated like the scenario's ``programmes``)."""
-        from sim.mechanisms import programmes
-
         self.programmes = self._checked_programmes(changes)
-        programmes.set_relationship_level(self)
+        if self._on_programmes is not None:
+            self._on_programmes(self)
 
     def _checked_programmes(self, changes: dict[str, Any]):
-        from sim.scenario.schema import Programmes
-
         merged = {**self.programmes.model_dump(), **dict(changes)}
-        checked = Programmes.model_validate(merged)
+        checked = type(self.programmes).model_validate(merged)  # the scenario's own schema
         spend = checked.quality_investment
         for dim in spend if isinstance(spend, dict) else ():
             if dim not in self.dimensions:

@@ -36,6 +36,7 @@ from agents.firm import Firm
 from agents.strategies import MarketView
 from sim.collect import Recorder
 from sim.mechanisms import (
+    MODULES,
     accounting,
     bonds,
     choice,
@@ -47,6 +48,7 @@ from sim.mechanisms import (
     learning,
     lifecycle,
     loyalty,
+    opinion,
     participation,
     perception,
     programmes,
@@ -56,8 +58,10 @@ from sim.mechanisms import (
     targeting,
     word_of_mouth,
 )
+from sim.mechanisms import state as mechanism_state
 from sim.panel import PanelRecorder
 from sim.scenario import Scenario, load_scenario, validate_scenario
+from sim.scenario.schema import entry_steps
 
 
 class MarketModel(mesa.Model):
@@ -89,7 +93,10 @@ class MarketModel(mesa.Model):
         self.column_providers: list[Callable[[MarketModel], dict[str, np.ndarray]]] = []
         self.dimensions = list(spec.market.dimensions)
         self.segment_names = [s.name for s in spec.market.segments]
-        self.firms = [Firm(self, f, i, self.dimensions) for i, f in enumerate(spec.firms)]
+        enter_at = entry_steps(spec)
+        self.firms = [Firm(self, f, i, self.dimensions, enter_at[f.name],
+                           on_programmes=programmes.set_relationship_level)
+                      for i, f in enumerate(spec.firms)]
         self.firm_by_name = {f.name: f for f in self.firms}
         self.n_firms = len(self.firms)
         self.events_at: dict[int, list] = {}
@@ -102,16 +109,16 @@ class MarketModel(mesa.Model):
         self.population = CustomerPopulation.from_segments(
             spec.market, self.n_firms, self.rng, self.reference_price0
         )
+        mechanism_state.install(self, MODULES)  # every mechanism's arrays and attributes
         self._reset_step_stats()
         for firm in self.firms:
             if firm.active:
                 lifecycle.enter(self, firm)
                 firm.entered_at = 0
         choice.initial_suppliers(self)
-        relationships.setup(self)
-        promises.setup(self)
-        participation.setup(self)
-        targeting.setup(self)
+        for setup in SETUP:
+            setup(self)
+        self.column_providers.append(relationships.firm_columns)
         self.last_shares = np.zeros(self.n_firms)
         self.last_pp = np.full(self.n_firms, np.nan)
         self.last_puv = np.full(self.n_firms, np.nan)
@@ -122,37 +129,10 @@ class MarketModel(mesa.Model):
 
     # -- the step ----------------------------------------------------------------------------
     def step(self) -> None:
-        """Advance one period (see the module docstring for the order)."""
+        """Advance one period: every phase of ``PHASES`` in order (see the module docstring)."""
         self._reset_step_stats()
-        self.firms_decide()
-        lifecycle.apply_events(self)
-        programmes.run(self)
-        promises.communicate(self)         #    promises reach customers
-        perception.perceive(self)
-        choice.purchase(self)
-        targeting.count_volume(self)       #    heavy users buy several units
-        promises.frame(self)               # 5. the promise and participation move the zone,
-        participation.frame(self)          #    buyers judge performance against it,
-        satisfaction.experience(self)
-        participation.settle(self)         #    zones back (reverse order): control, training,
-        promises.settle(self)              #    expectations corrected, quality gap
-        complaints.complain(self)          # 6. voice, recovery, quiet exit
-        word_of_mouth.talk(self)           # 7. word of mouth, then proactive contacts
-        fatigue.contact(self)
-        relationships.decay_opinions(self)  # 8. relationships update
-        loyalty.update(self)               #    trust
-        ladder.update(self)                #    ladder rung, tenure
-        learning.update(self)              #    knowledge → customer sacrifice shrinks
-        bonds.update(self)                 #    switching costs
-        loyalty.refresh(self)              #    loyalty bonus
-        expectations.update(self)          #    adequate/desired levels, reference price
-        customer_value.update(self)        #    share of wallet, retention
-        targeting.care(self)               #    care for customers by estimated value
-        accounting.account(self)
-        self.recorder.record(self)
-        if self.panel is not None:
-            self.panel.record(self)
-        self._remember_public_figures()
+        for _, phase in PHASES:
+            phase(self)
 
     def run(self, steps: int | None = None, progress=None) -> None:
         """Run ``steps`` periods (default the scenario's), calling ``progress()`` after each."""
@@ -225,7 +205,8 @@ class MarketModel(mesa.Model):
     # -- inspection --------------------------------------------------------------------------
     def customer(self, i: int) -> Customer:
         """A read-only snapshot of customer ``i`` (no Mesa agent per customer is kept)."""
-        return self.population.customer(i, [f.name for f in self.firms], self.segment_names)
+        return self.population.customer(i, [f.name for f in self.firms], self.segment_names,
+                                        **relationships.customer_view(self, i))
 
     def firms_frame(self):
         """The firms table recorded so far (pandas DataFrame)."""
@@ -257,6 +238,67 @@ class MarketModel(mesa.Model):
         else:
             self.last_pp = self.recorder.public_pp.copy()
             self.last_puv = self.recorder.public_puv.copy()
+
+
+def _firms_decide(model: MarketModel) -> None:
+    model.firms_decide()
+
+
+def _record(model: MarketModel) -> None:
+    model.recorder.record(model)
+    if model.panel is not None:
+        model.panel.record(model)
+
+
+def _remember(model: MarketModel) -> None:
+    model._remember_public_figures()
+
+
+#: Set-up of the mechanisms, in order, once the established market has its suppliers (the
+#: arrays they declare are allocated before, by ``sim.mechanisms.state.install``).
+SETUP = (
+    expectations.setup,                #    zones of tolerance, before the first experience
+    satisfaction.setup,                #    one past experience of the current supplier
+    ladder.setup,
+    fatigue.setup,
+    word_of_mouth.setup,               #    the social network
+    customer_value.setup,
+    promises.setup,
+    participation.setup,
+    targeting.setup,
+)
+
+#: The step, phase by phase (DESIGN.md §5; docs/model.md). Tests walk it to compare each phase
+#: with its numpy oracle (``tests/oracles``).
+PHASES = (
+    ("firms decide", _firms_decide),               # 1. strategies, on last step's figures
+    ("events", lifecycle.apply_events),            # 2. entries, exits, scripted changes
+    ("programmes", programmes.run),
+    ("promises reach customers", promises.communicate),
+    ("perceive", perception.perceive),             # 3.
+    ("purchase", choice.purchase),                 # 4.
+    ("volume", targeting.count_volume),            #    heavy users buy several units
+    ("promise frame", promises.frame),             # 5. the promise and participation move
+    ("participation frame", participation.frame),  #    the zone, buyers judge performance
+    ("experience", satisfaction.experience),       #    against it,
+    ("participation settle", participation.settle),  # zones back (reverse order): control,
+    ("promise settle", promises.settle),           #    training, expectations corrected
+    ("complaints", complaints.complain),           # 6. voice, recovery, quiet exit
+    ("word of mouth", word_of_mouth.talk),         # 7. word of mouth, then proactive contacts
+    ("contacts", fatigue.contact),
+    ("opinions fade", opinion.decay_opinions),     # 8. relationships update
+    ("trust", loyalty.update),
+    ("ladder", ladder.update),                     #    rung, tenure
+    ("learning", learning.update),                 #    knowledge → customer sacrifice shrinks
+    ("bonds", bonds.update),                       #    switching costs
+    ("loyalty", loyalty.refresh),                  #    loyalty bonus
+    ("expectations", expectations.update),         #    adequate/desired, reference price
+    ("customer value", customer_value.update),     #    share of wallet, retention
+    ("care", targeting.care),                      #    care for customers by estimated value
+    ("account", accounting.account),               # 9.
+    ("record", _record),                           # 10. per-firm and per-segment aggregates
+    ("public figures", _remember),
+)
 
 
 def _coerce(scenario) -> Scenario:

@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim import fast
+from sim.mechanisms.cells import firm_bonds, get, supplier_cells
 from sim.mechanisms.ladder import PARTNER
-from sim.mechanisms.relationships import firm_bonds, get, supplier_cells
 
 
 # -- kernel --------------------------------------------------------------------------------

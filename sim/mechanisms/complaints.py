@@ -25,13 +25,14 @@ from __future__ import annotations
 import numpy as np
 
 from sim import fast, kernels
-from sim.mechanisms.relationships import (
-    firm_values,
-    get,
-    put,
-    shift_distinct_cells,
-    shift_opinion,
-)
+from sim.mechanisms.cells import firm_values, get, put
+from sim.mechanisms.opinion import shift_distinct_cells, shift_opinion
+from sim.mechanisms.state import PerCustomer, State
+
+STATE = State(customer={
+    # pending follow-up of a dissatisfying purchase (FOLLOW_UP_*)
+    "follow_up": PerCustomer(np.int8),
+})
 
 FOLLOW_NONE, FOLLOW_RECOVERED, FOLLOW_UNVOICED, FOLLOW_FAILED = 0, 1, 2, 3
 

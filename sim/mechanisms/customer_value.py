@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import fast, kernels
-from sim.mechanisms.relationships import get, supplier_cells
+from sim.mechanisms.cells import get, supplier_cells
 
 MAX_RETENTION = 0.999  # keeps the geometric sum finite when nobody ever leaves
 

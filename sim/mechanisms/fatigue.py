@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms.relationships import firm_values, shift_opinion
+from sim.mechanisms.cells import firm_values
+from sim.mechanisms.opinion import shift_opinion
 
 
 # -- kernel --------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import fast, kernels
-from sim.mechanisms.relationships import cells, get, put, supplier_cells
+from sim.mechanisms.cells import cells, get, put, supplier_cells
 
 PROSPECT, CUSTOMER, CLIENT, SUPPORTER, ADVOCATE, PARTNER = range(6)
 RUNGS = ("prospect", "customer", "client", "supporter", "advocate", "partner")

@@ -21,7 +21,13 @@ import numba
 import numpy as np
 
 from sim import fast, kernels
-from sim.mechanisms.relationships import firm_values, get, put
+from sim.mechanisms.cells import firm_values, get, put
+from sim.mechanisms.state import PerCustomer, State
+
+STATE = State(customer={
+    # what each firm has learned about each customer's weights, in [0, 1]
+    "knowledge": PerCustomer(np.float32, per_firm=True),
+})
 
 
 # -- kernels -------------------------------------------------------------------------------

@@ -60,13 +60,10 @@ def _log(model, kind: str, firm: str | None, **extra) -> None:
 
 
 def _change(model, event, firm) -> None:
-    from agents.strategies import Action
-
     change = event.set
     if change.nonmonetary_cost is not None:
         firm.nonmonetary_cost = float(change.nonmonetary_cost)
-    firm.apply(Action(price=change.price, attributes=change.attributes,
-                      programmes=change.programmes))
+    firm.change(price=change.price, attributes=change.attributes, programmes=change.programmes)
 
 
 def _service_failure(model, event, firm) -> None:

@@ -24,8 +24,8 @@ import numba
 import numpy as np
 
 from sim import fast
+from sim.mechanisms.cells import get, put, supplier_cells
 from sim.mechanisms.ladder import PARTNER
-from sim.mechanisms.relationships import get, put, supplier_cells
 
 
 # -- kernels -------------------------------------------------------------------------------

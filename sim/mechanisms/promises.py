@@ -33,7 +33,7 @@ import numpy as np
 
 from sim import fast, kernels
 from sim.mechanisms import programmes
-from sim.mechanisms.relationships import get
+from sim.mechanisms.cells import get
 
 
 # -- kernels -------------------------------------------------------------------------------

@@ -33,7 +33,12 @@ import numba
 import numpy as np
 
 from sim import fast, kernels
-from sim.mechanisms.relationships import cells, firm_values, get, put, supplier_cells
+from sim.mechanisms.cells import cells, firm_values, get, put, supplier_cells
+from sim.mechanisms.state import State
+
+STATE = State(model={
+    "experience": None,  # this step's purchases and how they went (Experience), once judged
+})
 
 SATISFIED = 0.5  # satisfaction score at the adequate level (z = 0)
 

@@ -31,14 +31,12 @@ import math
 import numpy as np
 
 from sim import fast, kernels
+from sim.mechanisms.cells import cells, get, put
 from sim.mechanisms.ladder import ADVOCATE
-from sim.mechanisms.relationships import (
+from sim.mechanisms.opinion import (
     add_to_opinion_table,
     apply_opinion_table,
-    cells,
-    get,
     new_opinion_table,
-    put,
     shift_distinct_cells,
     shift_opinion,
 )

@@ -38,3 +38,46 @@ def test_no_global_random_state():
                 if bad in text:
                     offenders.append(f"{path.relative_to(ROOT)}: {bad.strip()}")
     assert not offenders, offenders
+
+
+def _module_imports(package: str):
+    for path in (ROOT / package).rglob("*.py"):
+        for name in _imports(path):
+            yield path.relative_to(ROOT), name
+
+
+def test_agents_do_not_import_the_scenario_or_the_mechanisms():
+    """Agents depend on the kernels only; the model wires them to the mechanisms."""
+    offenders = [f"{p} imports {n}" for p, n in _module_imports("agents")
+                 if n.startswith(("sim.scenario", "sim.mechanisms", "sim.model"))]
+    assert not offenders, offenders
+
+
+def test_mechanisms_do_not_import_agents():
+    offenders = [f"{p} imports {n}" for p, n in _module_imports("sim/mechanisms")
+                 if n.split(".")[0] == "agents"]
+    assert not offenders, offenders
+
+
+def test_mechanism_modules_import_no_circle():
+    """The mechanisms import each other one way: no module imports one that imports it back."""
+    graph: dict[str, set[str]] = {}
+    for path in (ROOT / "sim" / "mechanisms").glob("*.py"):
+        me = path.stem
+        graph[me] = {n.rsplit(".", 1)[-1] for n in _imports(path)
+                     if n.startswith("sim.mechanisms.")}
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "sim.mechanisms":
+                graph[me] |= {a.name for a in node.names}
+    graph.pop("__init__", None)
+
+    def reaches(start: str, goal: str, seen=None) -> bool:
+        seen = seen or set()
+        for nxt in graph.get(start, ()):
+            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
+                return True
+        return False
+
+    circles = sorted(m for m in graph if reaches(m, m))
+    assert not circles, f"import circle through {circles}"
