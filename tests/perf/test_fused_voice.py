@@ -20,7 +20,7 @@ import pytest
 from fused_helpers import assert_twins_agree, bits
 
 from sim import fast
-from sim.mechanisms import complaints, fatigue, relationships, word_of_mouth
+from sim.mechanisms import complaints, fatigue, opinion, word_of_mouth
 from sim.mechanisms.satisfaction import Experience
 from sim.scenario.relationships import ComplaintParams, RelationshipParams, WordOfMouthParams
 
@@ -118,7 +118,7 @@ def test_complaints_then_talk_twice(monkeypatch):
         for _ in range(2):
             complaints.complain(model)
             word_of_mouth.talk(model)
-            relationships.decay_opinions(model)
+            opinion.decay_opinions(model)
 
     _both(steps, lambda: _market(500, "some", params), monkeypatch, "complain, talk, decay")
 
@@ -189,8 +189,8 @@ def test_shift_opinion_same_bits(cap, scalar, monkeypatch):
     delta = 0.07 if scalar else np.concatenate([rng.normal(0.0, 0.2, 400), [0.0, -0.0, 0.0]])
 
     def shift(model):
-        relationships.shift_opinion(model, rows, cols, delta)
-        relationships.shift_opinion(model, rows[:0], cols[:0], delta if scalar else delta[:0])
+        opinion.shift_opinion(model, rows, cols, delta)
+        opinion.shift_opinion(model, rows[:0], cols[:0], delta if scalar else delta[:0])
 
     _both(shift, lambda: _market(60, "all", params), monkeypatch, "shift_opinion")
 
@@ -205,8 +205,8 @@ def test_shift_opinion_distinct_ascending_cells(cap, monkeypatch):
     delta[::5] = 0.0
 
     def shift(model):
-        relationships.shift_opinion(model, rows, np.full(len(rows), 2), delta)
-        relationships.shift_opinion(model, rows, 1, -0.05)
+        opinion.shift_opinion(model, rows, np.full(len(rows), 2), delta)
+        opinion.shift_opinion(model, rows, 1, -0.05)
 
     _both(shift, lambda: _market(60, "all", params), monkeypatch, "shift_opinion, ascending")
 
@@ -249,7 +249,7 @@ def test_decay_same_bits(rate, monkeypatch):
         model.population.value_shift[5:10] = -0.0
         return model
 
-    _both(relationships.decay_opinions, make, monkeypatch, f"decay {rate}")
+    _both(opinion.decay_opinions, make, monkeypatch, f"decay {rate}")
 
 
 @pytest.mark.parametrize("multiplier", [2.0, 1.3, 0.1, 0.0, 1.0, 2.0**-40 * 3])
