@@ -9,9 +9,9 @@ market adds six firms with every mechanism on, purchase occasions and a late ent
 from __future__ import annotations
 
 import pytest
-from oracles.harness import walk
 
 from bench.step_speed import scenario
+from oracles.harness import walk
 from sim.model import PHASES, MarketModel
 from sim.scenario import load_scenario, shipped_scenarios_dir
 
