@@ -68,14 +68,17 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise ReportError(f"{run_dir} is not a folder; {_WANTED}")
-    if (run_dir / "firms.csv").is_file() or not is_sensitivity_dir(run_dir):
+    if (run_dir / "firms.csv").is_file():
         page = build_html(*read_run(run_dir))
-    else:
+    elif is_sensitivity_dir(run_dir):
         try:
             table, meta = read_sensitivity(run_dir)
         except SensitivityFolderError as exc:
             raise ReportError(str(exc)) from None
         page = build_sensitivity_html(table, meta)
+    else:
+        raise ReportError(f"{run_dir} is neither a run (no firms.csv) nor a sensitivity result "
+                          f"(no sensitivity.csv); {_WANTED}")
     target = Path(out) if out else run_dir / "report.html"
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
@@ -88,8 +91,7 @@ def read_run(run_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict, dict]:
     if not run_dir.is_dir():
         raise ReportError(f"{run_dir} is not a folder; {_WANTED}")
     if not (run_dir / "firms.csv").is_file():
-        raise ReportError(f"{run_dir} is neither a run (no firms.csv) nor a sensitivity result "
-                          f"(no sensitivity.csv); {_WANTED}")
+        raise ReportError(f"{run_dir} has no firms.csv; give the --out folder of `cvm run`")
     try:
         firms = pd.read_csv(run_dir / "firms.csv")
         seg_path = run_dir / "segments.csv"

@@ -75,8 +75,11 @@ def read_sensitivity(path: str | Path) -> tuple[pd.DataFrame, dict]:
         missing = ", ".join(sorted(needed - set(table.columns))) or "rows"
         raise SensitivityFolderError(f"{path}/sensitivity.csv is not a sensitivity ranking "
                                      f"(missing {missing})")
-    table = table.sort_values("rank", kind="stable").reset_index(drop=True)
-    return table, {**meta, "method": method}
+    rank = pd.to_numeric(table["rank"], errors="coerce")
+    if rank.isna().any():
+        raise SensitivityFolderError(f"{path}/sensitivity.csv has a rank that is not a number")
+    table = table.assign(rank=rank.astype(int)).sort_values("rank", kind="stable")
+    return table.reset_index(drop=True), {**meta, "method": method}
 
 
 def effects(table: pd.DataFrame, method: str) -> pd.DataFrame:

@@ -168,6 +168,7 @@ def test_sobol_report_shows_both_indices(sobol):
     ({"notes.txt": "mine"}, "neither a run"),
     ({"sensitivity.csv": "rank,parameter\n1,x\n"}, "is not a sensitivity ranking (missing"),
     ({"sensitivity.csv": "\"unclosed\n"}, "cannot read the sensitivity result"),
+    ({"sensitivity.csv": "rank,parameter,mu_star,sigma\nfirst,x,1,1\n"}, "rank that is not"),
 ])
 def test_a_folder_that_is_neither_exits_2_without_traceback(files, message, tmp_path, capsys):
     for name, text in files.items():
@@ -176,6 +177,16 @@ def test_a_folder_that_is_neither_exits_2_without_traceback(files, message, tmp_
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not (tmp_path / "report.html").exists()
+
+
+def test_the_table_alone_is_enough(tmp_path):
+    """A folder without a usable sensitivity.json: the method is read off the columns."""
+    (tmp_path / "sensitivity.csv").write_text("rank,parameter,mu_star,sigma\n1,x.y,0.5,0.1\n")
+    (tmp_path / "sensitivity.json").write_text("[1, 2]")
+    rows = embedded_specs(report_of(tmp_path))[0]["data"]["values"]
+    assert [(r["parameter"], r["index"], r["value"]) for r in rows] == [
+        ("x.y", "mu_star", 0.5), ("x.y", "sigma", 0.1)]
+    assert rows[0]["low"] is None  # no mu_star_conf: no interval, and not made up
 
 
 @pytest.mark.browser
