@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
+import shutil
 
+import pandas as pd
 import pytest
 from dash_helpers import charts, make_app, no_exceptions
 
@@ -57,3 +60,16 @@ def test_results_page_draws_the_sensitivity_chart(folder):
     assert any("μ*" in c.value for c in at.caption)  # what the bars mean, in words
     numbers = at.dataframe[0].value
     assert list(dict.fromkeys(numbers["parameter"])) == RANKED
+
+
+def test_results_page_says_when_numbers_are_not_finite(folder, tmp_path):
+    broken = tmp_path / "nan"
+    shutil.copytree(folder, broken)
+    table = pd.read_csv(broken / "sensitivity.csv")
+    table.loc[0, ["mu_star_conf", "low", "high"]] = math.nan
+    table.to_csv(broken / "sensitivity.csv", index=False)
+    at = make_app("results.py")
+    at.text_input(key="results_path").set_value(str(broken)).run()
+    no_exceptions(at)
+    assert any("2 estimate(s) or interval end(s) are not finite" in i.value for i in at.info)
+    assert len(charts(at)) == 1
