@@ -412,3 +412,20 @@ def spec_firms(chart) -> set[str]:
 
     walk(chart.to_dict() if hasattr(chart, "to_dict") else chart)
     return found
+
+
+# -- sensitivity -----------------------------------------------------------------------------
+def sensitivity_chart(table: pd.DataFrame, meta: dict) -> alt.LayerChart:
+    """Ranked effects of a sensitivity analysis with their 95% intervals.
+
+    The report's chart (``sim.sensitivity_chart.sensitivity_spec``, one builder for both) as an
+    Altair chart: Morris μ* and σ, or Sobol' ST and S1, one pair of bars per parameter, rank 1
+    at the top, intervals as lines.
+
+    Args:
+        table: the ranking (sensitivity.csv or ``SensitivityResult.table``).
+        meta: at least ``method``; ``output``, ``firm`` and ``runs`` make the title.
+    """
+    from sim.sensitivity_chart import sensitivity_spec
+
+    return alt.LayerChart.from_dict(sensitivity_spec(table, meta))

@@ -23,6 +23,8 @@ from sim import run_scenario
 from sim.scenario import Scenario, scenario_hash
 
 CACHE_ENTRIES = 24
+#: A folder holding one of these is a result the Results page can open.
+RUN_FILES = ("firms.parquet", "firms.csv", "sweep.csv", "sensitivity.csv")
 
 
 @dataclass
@@ -80,8 +82,8 @@ def cached_run(scenario: Scenario, seed: int | None = None, replicates: int | No
 def find_run_dirs(root: str | Path, depth: int = 2, limit: int = 200) -> list[Path]:
     """Folders at most ``depth`` levels under ``root`` (itself included) holding a run.
 
-    A run folder holds firms.parquet, firms.csv or sweep.csv; hidden folders are skipped and the
-    search stays shallow so that a broad root (``~``, ``/``) answers at once.
+    A run folder holds firms.parquet, firms.csv, sweep.csv or sensitivity.csv; hidden folders
+    are skipped and the search stays shallow so that a broad root (``~``, ``/``) answers at once.
     """
     root = Path(root).expanduser()
     if not root.is_dir():
@@ -91,7 +93,7 @@ def find_run_dirs(root: str | Path, depth: int = 2, limit: int = 200) -> list[Pa
     for _ in range(depth + 1):
         nxt: list[Path] = []
         for folder in level:
-            if any((folder / m).is_file() for m in ("firms.parquet", "firms.csv", "sweep.csv")):
+            if any((folder / m).is_file() for m in RUN_FILES):
                 found.append(folder)
                 if len(found) >= limit:
                     return sorted(found)
@@ -170,3 +172,26 @@ def sweep_params(sweep: pd.DataFrame, meta: dict | None = None) -> list[str]:
     listed = [str(t).split("=", 1)[0] for t in (meta or {}).get("params", [])]
     cols = [c for c in listed if c in sweep.columns]
     return cols or [c for c in sweep.columns if "." in str(c)]
+
+
+def is_sensitivity_only(path: str | Path) -> bool:
+    """Whether ``path`` holds a ``cvm sensitivity`` result and no run or sweep tables."""
+    path = Path(path).expanduser()
+    return (path / "sensitivity.csv").is_file() and not any(
+        (path / m).is_file() for m in RUN_FILES if m != "sensitivity.csv")
+
+
+def read_sensitivity_dir(path: str | Path) -> tuple[pd.DataFrame | None, dict, list[str]]:
+    """Read a ``cvm sensitivity --out`` folder.
+
+    Returns:
+        ``(table, meta, problems)``: the ranking (None if unreadable), what was analysed
+        (sensitivity.json, with ``method``), and readable problems (never raises).
+    """
+    from sim.sensitivity_chart import SensitivityFolderError, read_sensitivity
+
+    try:
+        table, meta = read_sensitivity(Path(path).expanduser())
+    except SensitivityFolderError as exc:
+        return None, {}, [str(exc)]
+    return table, meta, []

@@ -328,3 +328,25 @@ def matrix_section(firms: pd.DataFrame, segs, order, key: str) -> None:
                           f"customer_matrix_step{step}", ratio=(2.6, 1.8))
 
     body()
+
+
+def render_sensitivity(table: pd.DataFrame, meta: dict, key: str) -> None:
+    """A sensitivity result: what was analysed, the ranked effects chart and its numbers."""
+    from sim.sensitivity_chart import effects, index_note, missing_note, missing_numbers
+
+    method = meta["method"]
+    output, firm = meta.get("output", "the output"), meta.get("firm", "the firm")
+    facts = [f"**{meta['scenario']}**" if meta.get("scenario") else "",
+             f"sensitivity of `{output}` of {firm}",
+             "Morris" if method == "morris" else "Sobol'",
+             f"{meta['runs']} runs" if meta.get("runs") else "",
+             f"seed {meta['seed']}" if meta.get("seed") is not None else ""]
+    st.markdown(" · ".join(f for f in facts if f))
+    st.caption(index_note(method, output))
+    data = effects(table, method)
+    missing = missing_numbers(data)
+    if missing:
+        st.info(missing_note(missing))
+    chart_and_numbers(charts.sensitivity_chart(table, meta), data.drop(columns="label"),
+                      f"{key}_sensitivity", "sensitivity", formats={"value": tables.readable},
+                      beside=False)

@@ -11,6 +11,7 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,12 +68,13 @@ def _mean_ci(values: np.ndarray) -> dict[str, float | None]:
 #: The marker written into every result folder: ``--force`` replaces only folders that hold it.
 MARKER = ".value-matrix-result"
 
-#: Files a result folder may hold (`cvm run`, `cvm report`, `cvm classroom export`). A folder holding anything
+#: Files a result folder may hold (`cvm run`, `cvm sensitivity`, `cvm report`, `cvm classroom export`). A folder holding anything
 #: else, or any sub-folder, is not replaced: it may be the user's.
 RESULT_FILES = frozenset({
     MARKER, "firms.csv", "firms.parquet", "segments.csv", "summary.json", "scenario.json",
     "decisions.csv", "scores.csv", "research.csv", "panel.parquet",
     "report.html",  # `cvm report` writes it beside the tables
+    "sensitivity.csv", "samples.csv", "sensitivity.json",  # `cvm sensitivity --out`
 })
 
 
@@ -84,14 +86,16 @@ def is_result_dir(path: str | Path) -> bool:
     """Whether ``path`` is recognisably a previous Value Matrix result folder.
 
     Recognised: the marker (or, for results written before the marker existed, both
-    firms.csv and summary.json) and nothing but known result files; no sub-folders.
+    firms.csv and summary.json, or both sensitivity.csv and sensitivity.json) and nothing but
+    known result files; no sub-folders.
     """
     path = Path(path)
     if not path.is_dir() or path.is_symlink():
         return False
     entries = list(path.iterdir())
     names = {e.name for e in entries}
-    if not (MARKER in names or {"firms.csv", "summary.json"} <= names):
+    legacy = {"firms.csv", "summary.json"} <= names or {"sensitivity.csv", "sensitivity.json"} <= names
+    if not (MARKER in names or legacy):
         return False
     return all(e.name in RESULT_FILES and e.is_file() and not e.is_symlink() for e in entries)
 
@@ -138,9 +142,31 @@ def write_run(result, out_dir: str | Path, force: bool = False,
               protect: tuple[Path, ...] = ()) -> Path:
     """Write a run's tables to ``out_dir`` atomically, with the result marker.
 
+    Raises:
+        UnsafeOutput: ``out_dir`` may not be written (see :func:`check_replaceable`).
+    """
+
+    def fill(tmp: Path) -> None:
+        result.firms.to_csv(tmp / "firms.csv", index=False)
+        result.firms.to_parquet(tmp / "firms.parquet", index=False)
+        result.segments.to_csv(tmp / "segments.csv", index=False)
+        if getattr(result, "panel", None) is not None:
+            result.panel.to_parquet(tmp / "panel.parquet", index=False)
+        summary = json.dumps(json_safe(summarise(result)), indent=2, allow_nan=False)
+        (tmp / "summary.json").write_text(summary + "\n")
+        (tmp / "scenario.json").write_text(result.scenario.model_dump_json(indent=2) + "\n")
+
+    return write_result_dir(out_dir, fill, force, protect)
+
+
+def write_result_dir(out_dir: str | Path, fill: Callable[[Path], None], force: bool = False,
+                     protect: tuple[Path, ...] = ()) -> Path:
+    """Write a result folder atomically: ``fill(tmp)`` writes the files, then the marker.
+
     Everything is written to a temporary sibling folder which then takes the place of
     ``out_dir`` (the old folder, if any, is renamed aside, the new one renamed in, the old one
-    deleted), so a failure leaves the old result whole.
+    deleted), so a failure leaves the old result whole. ``fill`` may write only names listed
+    in :data:`RESULT_FILES`, so that ``--force`` recognises the folder later.
 
     Raises:
         UnsafeOutput: ``out_dir`` may not be written (see :func:`check_replaceable`).
@@ -152,14 +178,7 @@ def write_run(result, out_dir: str | Path, force: bool = False,
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         tmp.chmod(_default_dir_mode())  # mkdtemp makes 0700; results are meant to be shared
-        result.firms.to_csv(tmp / "firms.csv", index=False)
-        result.firms.to_parquet(tmp / "firms.parquet", index=False)
-        result.segments.to_csv(tmp / "segments.csv", index=False)
-        if getattr(result, "panel", None) is not None:
-            result.panel.to_parquet(tmp / "panel.parquet", index=False)
-        summary = json.dumps(json_safe(summarise(result)), indent=2, allow_nan=False)
-        (tmp / "summary.json").write_text(summary + "\n")
-        (tmp / "scenario.json").write_text(result.scenario.model_dump_json(indent=2) + "\n")
+        fill(tmp)
         written = sorted(p.name for p in tmp.iterdir())
         (tmp / MARKER).write_text(json.dumps(
             {"value_matrix_result": 1, "files": written}, indent=2) + "\n")

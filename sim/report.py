@@ -9,6 +9,10 @@ Charts: the customer matrix (each firm's path over time, the strategy-clock zone
 market average and one iso-value line per segment), shares with replicate bands, satisfaction
 and loyalty, profit, the relationship ladder (when the run has rung columns), and a table of
 final results.
+
+For a ``cvm sensitivity --out`` folder the page shows the ranking instead: a table and the
+ranked effects with their 95 % intervals (``sim.sensitivity_chart``, the same chart as the
+dashboard's Results page).
 """
 
 from __future__ import annotations
@@ -23,6 +27,16 @@ import pandas as pd
 
 from sim.matrix import DEFAULT_TOLERANCE
 from sim.outputs import json_safe
+from sim.sensitivity_chart import (
+    SensitivityFolderError,
+    effects,
+    index_note,
+    is_sensitivity_dir,
+    missing_note,
+    missing_numbers,
+    read_sensitivity,
+    sensitivity_spec,
+)
 
 LADDER_RUNGS = ("prospect", "customer", "client", "supporter", "advocate", "partner")
 ZONE_COLOURS = {
@@ -38,19 +52,33 @@ _GRID = (
 )
 
 
+_WANTED = "give the --out folder of `cvm run` or of `cvm sensitivity`"
+
+
 class ReportError(Exception):
-    """The folder is not a run directory (or the report cannot be built); a user-facing message."""
+    """The folder is not a result folder (or the report cannot be built); a user-facing message."""
 
 
 def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
-    """Write ``run_dir/report.html`` (or ``out``) from a ``cvm run`` output folder.
+    """Write ``run_dir/report.html`` (or ``out``) from a ``cvm run`` or ``cvm sensitivity`` folder.
 
     Raises:
-        ReportError: missing or unreadable tables.
+        ReportError: the folder is neither result, or its tables cannot be read.
     """
     run_dir = Path(run_dir)
-    firms, segments, summary, scenario = read_run(run_dir)
-    page = build_html(firms, segments, summary, scenario)
+    if not run_dir.is_dir():
+        raise ReportError(f"{run_dir} is not a folder; {_WANTED}")
+    if (run_dir / "firms.csv").is_file():
+        page = build_html(*read_run(run_dir))
+    elif is_sensitivity_dir(run_dir):
+        try:
+            table, meta = read_sensitivity(run_dir)
+        except SensitivityFolderError as exc:
+            raise ReportError(str(exc)) from None
+        page = build_sensitivity_html(table, meta)
+    else:
+        raise ReportError(f"{run_dir} is neither a run (no firms.csv) nor a sensitivity result "
+                          f"(no sensitivity.csv); {_WANTED}")
     target = Path(out) if out else run_dir / "report.html"
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
@@ -61,7 +89,7 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
 def read_run(run_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict, dict]:
     """The firms and segments tables, summary.json and scenario.json of a run folder."""
     if not run_dir.is_dir():
-        raise ReportError(f"{run_dir} is not a folder; give the --out folder of `cvm run`")
+        raise ReportError(f"{run_dir} is not a folder; {_WANTED}")
     if not (run_dir / "firms.csv").is_file():
         raise ReportError(f"{run_dir} has no firms.csv; give the --out folder of `cvm run`")
     try:
@@ -85,31 +113,32 @@ def _read_json(path: Path) -> dict:
 
 # -- the page ----------------------------------------------------------------------------------
 def build_html(firms: pd.DataFrame, segments: pd.DataFrame, summary: dict, scenario: dict) -> str:
-    """The whole report page as one string."""
+    """The whole report page of a run as one string."""
+    title = str(summary.get("scenario") or scenario.get("name") or "Value Matrix run")
+    meta = (f"{summary.get('steps', '?')} steps × {summary.get('replicates', '?')} replicate(s), "
+            f"seed {summary.get('seed', '?')} · scenario hash "
+            f"{str(summary.get('scenario_hash', ''))[:12]} · value-matrix "
+            f"{summary.get('package_version', '?')} · {summary.get('created', '')}")
+    return _page(title, str(scenario.get("description", "")), _lesson_block(scenario), meta,
+                 "<h2>Final results</h2>\n" + final_table(firms, summary),
+                 chart_specs(firms, segments, scenario))
+
+
+def _page(title: str, description: str, lesson: str, meta: str, tables: str,
+          charts: list[dict]) -> str:
+    """The page around ``tables`` (HTML) and ``charts`` (key, title, note, spec), offline."""
     import vl_convert
 
-    charts = chart_specs(firms, segments, scenario)
-    title = str(summary.get("scenario") or scenario.get("name") or "Value Matrix run")
     blocks = "\n".join(
         f'<section><h2>{html.escape(c["title"])}</h2><p class="note">{html.escape(c["note"])}</p>'
         f'<div class="chart" id="chart-{i}" data-chart="{html.escape(c["key"])}"></div></section>'
         for i, c in enumerate(charts)
     )
-    specs = _script_json([c["spec"] for c in charts])
     bundle = vl_convert.javascript_bundle().replace("</script", "<\\/script")
-    meta = (f"{summary.get('steps', '?')} steps × {summary.get('replicates', '?')} replicate(s), "
-            f"seed {summary.get('seed', '?')} · scenario hash "
-            f"{str(summary.get('scenario_hash', ''))[:12]} · value-matrix "
-            f"{summary.get('package_version', '?')} · {summary.get('created', '')}")
     return _PAGE.format(
-        title=html.escape(title),
-        description=html.escape(str(scenario.get("description", ""))),
-        lesson=_lesson_block(scenario),
-        meta=html.escape(meta),
-        table=final_table(firms, summary),
-        blocks=blocks,
-        bundle=bundle,
-        specs=specs,
+        title=html.escape(title), description=html.escape(description), lesson=lesson,
+        meta=html.escape(meta), tables=tables, blocks=blocks, bundle=bundle,
+        specs=_script_json([c["spec"] for c in charts]),
     )
 
 
@@ -165,6 +194,60 @@ def _fmt(value: Any, fmt: str) -> str:
         return "–" if value is None or not math.isfinite(float(value)) else fmt.format(value)
     except (TypeError, ValueError):
         return "–"
+
+
+# -- a sensitivity result ----------------------------------------------------------------------
+def build_sensitivity_html(table: pd.DataFrame, meta: dict) -> str:
+    """The report page of a ``cvm sensitivity`` result: the ranking as a table and a chart."""
+    method, output = meta["method"], str(meta.get("output", "the output"))
+    firm = str(meta.get("firm", "the firm"))
+    data = effects(table, method)
+    title = f"Sensitivity of {output} of {firm}"
+    if meta.get("scenario"):
+        title += f" — {meta['scenario']}"
+    name = "Morris elementary effects" if method == "morris" else "Sobol' indices"
+    what = (f"Which parameters drive {output} of {firm} (mean of its last "
+            f"{meta.get('window', 5)} steps): {name}, parameters ranked from the most "
+            "influential down.")
+    facts = [f"{meta['runs']} runs" if meta.get("runs") else "",
+             f"{meta['samples']} samples" if meta.get("samples") else "",
+             f"{meta['replicates']} replicate(s) per point" if meta.get("replicates") else "",
+             f"{meta['steps']} steps" if meta.get("steps") else "",
+             f"seed {meta['seed']}" if meta.get("seed") is not None else "",
+             f"value-matrix {meta['package_version']}" if meta.get("package_version") else "",
+             str(meta.get("created", ""))]
+    note = index_note(method, output)
+    missing = missing_numbers(data)
+    if missing:
+        note += f" {missing_note(missing)}"
+    tables = ("<h2>Ranking</h2>\n" + sensitivity_table(data)
+              + (f'<p class="note" id="not-finite">{html.escape(missing_note(missing))}</p>'
+                 if missing else ""))
+    chart = {"key": "sensitivity", "title": "Ranked effects with 95% intervals", "note": note,
+             "spec": sensitivity_spec(table, meta)}
+    return _page(title, what, "", " · ".join(f for f in facts if f), tables, [chart])
+
+
+def sensitivity_table(data: pd.DataFrame) -> str:
+    """HTML table of the ranking: each index with its 95% interval (n/a where not finite)."""
+    labels = list(dict.fromkeys(data["label"]))
+    head = ["rank", "parameter", "range", *labels]
+    rows = []
+    for (rank, parameter), group in data.groupby(["rank", "parameter"], sort=False):
+        cells = [str(rank), html.escape(str(parameter)), html.escape(str(group["range"].iat[0]))]
+        for _, r in group.iterrows():
+            cells.append(_estimate(r["value"], r["low"], r["high"], r["index"] != "sigma"))
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    return (f'<table id="ranking"><thead><tr>{header}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+def _estimate(value: float, low: float, high: float, interval: bool) -> str:
+    def number(x: float) -> str:
+        return f"{x:.4g}" if x is not None and math.isfinite(x) else "n/a"
+
+    return f"{number(value)} ({number(low)} – {number(high)})" if interval else number(value)
 
 
 # -- the charts --------------------------------------------------------------------------------
@@ -397,8 +480,7 @@ th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) {{ text-align: 
 <p>{description}</p>
 {lesson}
 <p class="meta">{meta}</p>
-<h2>Final results</h2>
-{table}
+{tables}
 {blocks}
 <script>{bundle}</script>
 <script>

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import math
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -144,6 +146,8 @@ class SensitivityResult:
         output: the firms-table column analysed.
         firm: the firm analysed.
         runs: model runs made.
+        provenance: scenario name and hash, seed, samples, replicates, steps, window, the
+            parameters' ranges, package version and time.
     """
 
     table: pd.DataFrame
@@ -152,6 +156,16 @@ class SensitivityResult:
     output: str
     firm: str
     runs: int
+    provenance: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """The sensitivity.json content: what was analysed, provenance, the ranking."""
+        return {
+            "method": self.method, "output": self.output, "firm": self.firm, "runs": self.runs,
+            **self.provenance,
+            "ranking": self.table[["rank", "parameter", "index", "value", "low", "high"]]
+            .to_dict(orient="records"),
+        }
 
 
 def sensitivity(
@@ -243,7 +257,45 @@ def sensitivity(
     table = _analyse(problem, method, x, y, ranges, seed)
     sample_table = pd.DataFrame(x, columns=problem["names"])
     sample_table[output] = y
-    return SensitivityResult(table, sample_table, method, output, firm, len(x))
+    return SensitivityResult(table, sample_table, method, output, firm, len(x),
+                             _provenance(spec, ranges, seed, samples, replicates, steps, window))
+
+
+def _provenance(spec, ranges, seed, samples, replicates, steps, window) -> dict[str, Any]:
+    import datetime as dt
+
+    from sim.runner import package_version
+    from sim.scenario import scenario_hash
+
+    return {
+        "scenario": spec.name, "scenario_hash": scenario_hash(spec), "seed": seed,
+        "samples": samples, "replicates": replicates,
+        "steps": spec.steps if steps is None else int(steps), "window": window,
+        "params": [f"{p.path}={p.low:g}:{p.high:g}" for p in ranges],
+        "package_version": package_version(),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def write_result(result: SensitivityResult, out: str | Path, force: bool = False,
+                 protect: tuple[Path, ...] = ()) -> Path:
+    """Write sensitivity.csv, samples.csv and sensitivity.json to ``out``, atomically.
+
+    The folder gets the result marker like a run's, so ``--force`` may replace it later and
+    ``cvm report`` recognises it.
+
+    Raises:
+        UnsafeOutput: ``out`` may not be written (see ``sim.outputs.check_replaceable``).
+    """
+    from sim.outputs import json_safe, write_result_dir
+
+    def fill(tmp: Path) -> None:
+        result.table.to_csv(tmp / "sensitivity.csv", index=False)
+        result.samples.to_csv(tmp / "samples.csv", index=False)
+        text = json.dumps(json_safe(result.summary()), indent=2, allow_nan=False)
+        (tmp / "sensitivity.json").write_text(text + "\n")
+
+    return write_result_dir(out, fill, force, protect)
 
 
 def _sample(problem: dict, method: str, samples: int, seed: int) -> np.ndarray:

@@ -1,15 +1,16 @@
-"""Results: open a folder written by ``cvm run`` or ``cvm sweep`` and browse it."""
+"""Results: open a folder written by ``cvm run``, ``cvm sweep`` or ``cvm sensitivity``."""
 
 from pathlib import Path
 
 import streamlit as st
 
 from dashboard import charts, tables, views
-from dashboard.runs import find_run_dirs, read_run_dir
+from dashboard.runs import find_run_dirs, is_sensitivity_only, read_run_dir, read_sensitivity_dir
 
 st.title("Results")
-st.caption("Open a run folder written by `cvm run` (firms.csv, segments.csv, summary.json) or "
-           "`cvm sweep` (sweep.csv) and browse it with the same charts as Explore.")
+st.caption("Open a run folder written by `cvm run` (firms.csv, segments.csv, summary.json), "
+           "`cvm sweep` (sweep.csv) or `cvm sensitivity --out` (sensitivity.csv) and browse it "
+           "with the same charts as Explore and `cvm report`.")
 
 root = st.text_input("Folder to search for runs", value="results",
                      help="A run folder itself, or a folder containing run folders.")
@@ -20,6 +21,13 @@ choice = typed.strip() or (st.selectbox("Run folder", [str(p) for p in found], k
 if not choice:
     st.info(f"No run folders found under `{root}`. Write one with "
             "`cvm run baseline --out results/baseline`.")
+elif is_sensitivity_only(choice):
+    table, meta, problems = read_sensitivity_dir(choice)
+    for problem in problems:
+        st.warning(problem)
+    if table is not None:
+        st.subheader("Sensitivity")
+        views.render_sensitivity(table, meta, "results")
 else:
     run, sweep, problems = read_run_dir(Path(choice))
     for problem in problems:

@@ -1,4 +1,8 @@
-"""``cvm report DIR``: write ``DIR/report.html``, a self-contained page readable offline."""
+"""``cvm report DIR``: write ``DIR/report.html``, a self-contained page readable offline.
+
+``DIR`` is the ``--out`` folder of ``cvm run`` (the run's charts) or of ``cvm sensitivity``
+(the ranked effects with their intervals).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,9 @@ from sim.cli import UserError
 
 def add_parser(sub) -> None:
     """Register the verb."""
-    p = sub.add_parser("report", help="write report.html for a run folder (works offline)")
-    p.add_argument("dir", help="the --out folder of `cvm run`")
+    p = sub.add_parser("report", help="write report.html for a run or sensitivity folder "
+                                      "(works offline)")
+    p.add_argument("dir", help="the --out folder of `cvm run` or `cvm sensitivity`")
     p.add_argument("--out", default=None, help="where to write the page (default DIR/report.html)")
     p.add_argument("--quiet", action="store_true", help="do not print where the report went")
     p.set_defaults(func=run)

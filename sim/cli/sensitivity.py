@@ -6,7 +6,14 @@ import json
 from pathlib import Path
 
 from sim.cli import UserError
-from sim.cli.common import Progress, add_scenario_args, cap_workers, load
+from sim.cli.common import (
+    Progress,
+    add_scenario_args,
+    cap_workers,
+    check_output_dir,
+    load,
+    scenario_files,
+)
 from sim.outputs import json_safe
 
 
@@ -33,14 +40,16 @@ def add_parser(sub) -> None:
     p.add_argument("--address", default=None, help="Dask scheduler address (with --backend dask)")
     p.add_argument("--out", default=None,
                    help="folder for sensitivity.csv, samples.csv and sensitivity.json")
-    p.add_argument("--force", action="store_true", help="replace files in --out")
+    p.add_argument("--force", action="store_true",
+                   help="replace a previous result in --out (a run or a sensitivity folder)")
     p.add_argument("--json", action="store_true", help="print the ranking as JSON")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     """Analyse, print the ranking, write the tables."""
-    from sim.sensitivity import describe, sensitivity
+    from sim.outputs import UnsafeOutput
+    from sim.sensitivity import describe, sensitivity, write_result
 
     _require("SALib")
     for flag in ("samples", "replicates", "workers", "steps"):
@@ -52,8 +61,8 @@ def run(args) -> int:
     from sim.scenario.schema import check_flag_bounds
     check_flag_bounds(args, "steps", "replicates", "seed")
     out = Path(args.out) if args.out else None
-    if out is not None and (out / "sensitivity.csv").exists() and not args.force:
-        raise UserError(f"{out}/sensitivity.csv exists; choose another --out or add --force")
+    if out is not None:  # before any work: the same rules as `cvm run --out`
+        check_output_dir(out, args.force, scenario_files(args))
     if not args.address:  # a cluster at --address has its own workers
         args.workers = cap_workers(args.workers)
     scenario = load(args)
@@ -69,14 +78,13 @@ def run(args) -> int:
         raise UserError(str(exc)) from None
     if out is not None:
         try:
-            out.mkdir(parents=True, exist_ok=True)
-            result.table.to_csv(out / "sensitivity.csv", index=False)
-            result.samples.to_csv(out / "samples.csv", index=False)
-            (out / "sensitivity.json").write_text(json.dumps(json_safe(_summary(result)), indent=2) + "\n")
+            write_result(result, out, force=args.force, protect=scenario_files(args))
+        except UnsafeOutput as exc:
+            raise UserError(str(exc)) from None
         except OSError as exc:
             raise UserError(f"cannot write to {out}: {exc.strerror or exc}") from None
     if args.json:
-        print(json.dumps(json_safe(_summary(result)), indent=2))
+        print(json.dumps(json_safe(result.summary()), indent=2))
     else:
         print(describe(result))
         if out is not None:
@@ -88,15 +96,6 @@ def _backend_error() -> type[Exception]:
     from sim import runner
 
     return getattr(runner, "BackendError", UserError)
-
-
-def _summary(result) -> dict:
-    return {
-        "method": result.method, "output": result.output, "firm": result.firm,
-        "runs": result.runs,
-        "ranking": result.table[["rank", "parameter", "index", "value", "low", "high"]]
-        .to_dict(orient="records"),
-    }
 
 
 def _require(module: str) -> None:
