@@ -1,12 +1,11 @@
-"""Where a full step's time goes: CPU time per phase of ``MarketModel.step``.
+"""Where a full step's time goes: wall-clock time per phase of ``MarketModel.step``.
 
     .venv/bin/python bench/phase_profile.py                 # 20k and 100k customers
     .venv/bin/python bench/phase_profile.py --sizes 20000 --steps 40
-    VALUE_MATRIX_NUMBA=0 .venv/bin/python bench/phase_profile.py   # the numpy path
 
-Same market as ``bench/step_speed.py`` (6 firms, 3 segments, every mechanism on). Each phase
-function the step calls is wrapped with a timer (CPU time of this process, steadier than
-wall-clock on a shared machine); the table lists them largest first with their share of the
+Same market as ``bench/step_speed.py`` (6 firms, 3 segments, every mechanism on). Each phase of
+``sim.model.PHASES`` is wrapped with a wall-clock timer (the parallel passes run on both cores,
+so CPU time would count them twice); the table lists them largest first with their share of the
 step. Use it to find the next thing to speed up, then confirm with ``step_speed.py``.
 """
 
@@ -24,26 +23,13 @@ import sim.model as model_module  # noqa: E402
 from bench.step_speed import scenario  # noqa: E402
 from sim.model import MarketModel  # noqa: E402
 
-#: (module attribute of ``sim.model``, function) for every phase ``MarketModel.step`` calls.
-PHASES = [
-    ("lifecycle", "apply_events"), ("programmes", "run"), ("promises", "communicate"),
-    ("perception", "perceive"), ("choice", "purchase"), ("targeting", "count_volume"),
-    ("promises", "frame"), ("participation", "frame"), ("satisfaction", "experience"),
-    ("participation", "settle"), ("promises", "settle"), ("complaints", "complain"),
-    ("word_of_mouth", "talk"), ("fatigue", "contact"), ("relationships", "decay_opinions"),
-    ("loyalty", "update"), ("ladder", "update"), ("learning", "update"), ("bonds", "update"),
-    ("loyalty", "refresh"), ("expectations", "update"), ("customer_value", "update"),
-    ("targeting", "care"), ("accounting", "account"),
-]
-
 
 def profile(n: int, steps: int, warmup: int = 3) -> tuple[float, dict[str, float]]:
-    """Mean CPU ms per step, and per phase, over ``steps`` steps after ``warmup``."""
+    """Mean wall-clock ms per step, and per phase of ``sim.model.PHASES``, after ``warmup``."""
     model = MarketModel(scenario(n))
     for _ in range(warmup):
         model.step()
     spent: dict[str, float] = defaultdict(float)
-    originals = []
 
     def timed(fn, key):
         def wrapper(*args, **kwargs):
@@ -54,20 +40,15 @@ def profile(n: int, steps: int, warmup: int = 3) -> tuple[float, dict[str, float
                 spent[key] += time.perf_counter() - t
         return wrapper
 
-    for mod_name, fn_name in PHASES:
-        mod = getattr(model_module, mod_name)
-        originals.append((mod, fn_name, getattr(mod, fn_name)))
-        setattr(mod, fn_name, timed(getattr(mod, fn_name), f"{mod_name}.{fn_name}"))
-    model.recorder.record = timed(model.recorder.record, "recorder")
-    model.firms_decide = timed(model.firms_decide, "firms decide")
+    originals = model_module.PHASES
+    model_module.PHASES = tuple((name, timed(fn, name)) for name, fn in originals)
     try:
         start = time.perf_counter()
         for _ in range(steps):
             model.step()
         total = (time.perf_counter() - start) / steps * 1e3
     finally:
-        for mod, fn_name, fn in originals:
-            setattr(mod, fn_name, fn)
+        model_module.PHASES = originals
     return total, {k: v / steps * 1e3 for k, v in spent.items()}
 
 
@@ -78,7 +59,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     for n in args.sizes:
         total, phases = profile(n, args.steps)
-        print(f"\n{n:,} customers: {total:.2f} ms CPU per step")
+        print(f"\n{n:,} customers: {total:.2f} ms per step")
         for key, ms in sorted(phases.items(), key=lambda kv: -kv[1]):
             if ms >= 0.005:
                 print(f"  {key:30s} {ms:8.3f} ms  {ms / total * 100:5.1f} %")
