@@ -16,17 +16,17 @@ Whether dissatisfied buyers come back is tracked from the outputs: at each custo
 purchase the ``*_followups`` and ``*_returned`` counters note whether they rebought from the same
 firm, for recovered complainers and for the unvoiced (recorded even with the switch off).
 
-With the compiled kernels on (``sim.fast``), ``complain`` is one numba pass over the buyers after
-the same bulk draw, with the same bits as the numpy code (``tests/perf/test_fused_voice.py``).
+``complain`` is one compiled pass over the buyers after one bulk draw of two uniforms per buyer
+below their adequate level (the first decides the complaint, the second the recovery).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim import fast, kernels
-from sim.mechanisms.cells import firm_values, get, put
-from sim.mechanisms.opinion import shift_distinct_cells, shift_opinion
+from sim import fast
+from sim.mechanisms.cells import firm_values
+from sim.mechanisms.opinion import shift_distinct_cells
 from sim.mechanisms.state import PerCustomer, State
 
 STATE = State(customer={
@@ -43,71 +43,7 @@ def complaint_probability(accessibility: np.ndarray, base_rate: float, effect: f
     return np.clip(base_rate + effect * np.asarray(accessibility, float), 0.0, 1.0)
 
 
-def voice(p_complain: np.ndarray, p_recover: np.ndarray, rng: np.random.Generator):
-    """Who complains and whose complaint is recovered well (two uniforms per dissatisfied buyer).
-
-    Returns:
-        (complained, recovered) boolean arrays; recovered implies complained.
-    """
-    u = rng.random((2, len(p_complain)))
-    complained = u[0] < p_complain
-    return complained, complained & (u[1] < p_recover)
-
-
 # -- phase ---------------------------------------------------------------------------------
-def complain(model) -> None:
-    """Dissatisfied buyers complain or leave quietly; firms recover some complaints."""
-    if fast.enabled():
-        _complain_compiled(model)
-        return
-    pop, exp, nf, stats = model.population, model.experience, model.n_firms, model.step_stats
-    _count_follow_ups(pop, exp, stats, nf)
-    low = exp.z < 0
-    rows, firms = exp.who[low], exp.firm[low]
-    follow = np.full(len(rows), FOLLOW_UNVOICED, dtype=np.int8)
-    if model.spec.mechanisms.complaints and len(rows):
-        p = model.spec.relationships.complaints
-        access = firm_values(model, "complaint_accessibility", 0.5)
-        quality = firm_values(model, "recovery_quality", 0.7)
-        p_complain = complaint_probability(access[firms], p.base_rate, p.accessibility_effect)
-        complained, recovered = voice(p_complain, np.clip(quality[firms], 0, 1), model.relationship_rng)
-        stats["complaints"] += kernels.count_by_firm(firms[complained], nf)
-        stats["recovered"] += kernels.count_by_firm(firms[recovered], nf)
-        exp.recovered[np.nonzero(low)[0][recovered]] = True
-        cell = exp.cell[low][recovered]
-        put(pop.satisfaction, cell, np.maximum(get(pop.satisfaction, cell),
-                                               p.recovered_satisfaction))
-        failed = complained & ~recovered
-        follow[recovered] = FOLLOW_RECOVERED
-        follow[failed] = FOLLOW_FAILED
-        delta = np.where(recovered, p.recovery_goodwill, -p.disappointment)
-        delta = np.where(failed, -(p.disappointment + p.failed_recovery_penalty), delta)
-        shift_opinion(model, rows, firms, delta)
-    pop.follow_up[rows] = follow
-    # After complaint handling: recovered complainers count as satisfied.
-    stats["satisfied_buyers"] += kernels.count_by_firm(exp.firm[exp.satisfied], nf)
-    stats["dissatisfied_buyers"] += kernels.count_by_firm(exp.firm[exp.dissatisfied], nf)
-
-
-def _count_follow_ups(pop, exp, stats, nf) -> None:
-    """Count whether last time's dissatisfied buyers came back to the same firm."""
-    state = pop.follow_up[exp.who]
-    pending = state != FOLLOW_NONE
-    if not pending.any():
-        return
-    rows = exp.who[pending]
-    state = state[pending]
-    old = pop.previous_supplier[rows]
-    back = exp.firm[pending] == old
-    valid = old >= 0
-    for name, code in (("recovered", FOLLOW_RECOVERED), ("unvoiced", FOLLOW_UNVOICED)):
-        sel = valid & (state == code)
-        stats[f"{name}_followups"] += kernels.count_by_firm(old[sel], nf)
-        stats[f"{name}_returned"] += kernels.count_by_firm(old[sel & back], nf)
-    pop.follow_up[rows] = FOLLOW_NONE
-
-
-# -- compiled path: the same draws and the same arithmetic as ``complain`` ------------------
 _FOLLOW_UP_COUNTERS = ("recovered_followups", "recovered_returned", "unvoiced_followups",
                        "unvoiced_returned")
 _VOICE_COUNTERS = ("complaints", "recovered")
@@ -115,8 +51,18 @@ _BUYER_COUNTERS = ("satisfied_buyers", "dissatisfied_buyers")
 _COUNTERS = _VOICE_COUNTERS + _FOLLOW_UP_COUNTERS + _BUYER_COUNTERS  # rows of _complain's counts
 
 
-def _complain_compiled(model) -> None:
-    """``complain`` in one compiled pass over the buyers after one bulk draw."""
+def complain(model) -> None:
+    """Dissatisfied buyers complain or leave quietly; firms recover some complaints.
+
+    First, last time's dissatisfied buyers who buy again are counted as coming back to the same
+    firm or not (the ``*_followups`` and ``*_returned`` counters). Then each buyer below the
+    adequate level (z < 0) complains with ``complaint_probability`` of the firm and, having
+    complained, is recovered with probability ``recovery_quality`` (clipped to [0, 1]). The
+    opinion of the firm moves by ``recovery_goodwill`` (recovered), −``disappointment``
+    (unvoiced) or −(``disappointment`` + ``failed_recovery_penalty``) (failed recovery); a
+    recovered buyer's satisfaction rises to at least ``recovered_satisfaction``. Finally every
+    buyer is counted satisfied or dissatisfied (recovered buyers as satisfied).
+    """
     pop, exp, nf, stats = model.population, model.experience, model.n_firms, model.step_stats
     p = model.spec.relationships.complaints
     voiced = bool(model.spec.mechanisms.complaints)
@@ -138,7 +84,8 @@ def _complain_compiled(model) -> None:
         float(-(p.disappointment + p.failed_recovery_penalty)),
         float(model.spec.relationships.opinion_cap), counts,
     )
-    # The counters the numpy path touches, in its order (step_stats makes a key on first use).
+    # step_stats makes a key on first use: the follow-up counters only when someone was
+    # pending, the voice counters only when someone could complain.
     touched = (_FOLLOW_UP_COUNTERS if pending else ()) + (_VOICE_COUNTERS if voiced else ())
     for name in touched + _BUYER_COUNTERS:
         stats[name] += counts[_COUNTERS.index(name)]
@@ -146,7 +93,7 @@ def _complain_compiled(model) -> None:
 
 @fast.jit
 def _count_below_adequate(z):
-    """``np.count_nonzero(exp.z < 0)``: the buyers who draw for voice."""
+    """How many buyers are below their adequate level (z < 0): they draw for voice."""
     n = 0
     for i in range(z.shape[0]):
         if z[i] < 0:
@@ -158,10 +105,10 @@ def _count_below_adequate(z):
 def _complain(who, firm, z, recovered, follow_up, previous_supplier, satisfaction, opinion,
               value_shift, p_complain, p_recover, u, voiced, recovered_satisfaction, goodwill,
               unvoiced_delta, failed_delta, cap, counts):
-    """Per buyer, ``_count_follow_ups`` and then the rest of ``complain``; True if any pending.
+    """Per buyer, the follow-up count and then voice and recovery; True if any was pending.
 
     Rows of ``counts`` are ``_COUNTERS``. Each buyer is one customer, so each opinion cell gets
-    one delta: ``shift_opinion`` reduces to ``shift_distinct_cells``, done after the pass.
+    one delta: the opinion shifts are applied after the pass by ``shift_distinct_cells``.
     """
     any_pending = False
     j = 0
@@ -192,9 +139,9 @@ def _complain(who, firm, z, recovered, follow_up, previous_supplier, satisfactio
                     if u[1, j - 1] < p_recover[f]:
                         counts[1, f] += 1
                         recovered[i] = True
-                        s = satisfaction[n, f]  # np.maximum: NaN stays NaN
-                        satisfaction[n, f] = s if (s > recovered_satisfaction or np.isnan(s)) \
-                            else recovered_satisfaction
+                        s = satisfaction[n, f]  # at least recovered_satisfaction; NaN stays
+                        if s < recovered_satisfaction:
+                            satisfaction[n, f] = recovered_satisfaction
                         code = FOLLOW_RECOVERED
                         delta = goodwill
                 rows[j - 1], firms[j - 1], deltas[j - 1] = n, f, delta

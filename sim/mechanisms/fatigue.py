@@ -8,35 +8,30 @@ tolerance (log-normal around ``tolerance``)::
     excess = max(0, stock − tolerance)
 
 Contacts make the customer aware of the firm. Within tolerance (excess = 0) they are welcome:
-opinion + ``warmth`` per contact and, for the firm's own customers, trust + ``trust_gain``.
-Beyond it they annoy: opinion − ``annoyance`` × excess and satisfaction −
-``satisfaction_loss`` × excess ("do not disturb"). No firm contacts anyone by default, and
-nothing is drawn then. With the switch off, contacts have no effect at all.
+opinion + ``warmth`` per contact and, for the firm's own customers, trust + ``trust_gain`` (at
+most 1). Beyond it they annoy: opinion − ``annoyance`` × excess and satisfaction −
+``satisfaction_loss`` × excess, within [0, 1] ("do not disturb"). Opinions stay within ±
+``opinion_cap``. No firm contacts anyone by default, and nothing is drawn then. With the switch
+off, contacts have no effect at all.
+
+Per contacting firm, ``contact`` draws the contacts of every customer in bulk, then applies
+them in one compiled pass.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim import fast
 from sim.mechanisms.cells import firm_values
-from sim.mechanisms.opinion import shift_opinion
+from sim.mechanisms.state import PerCustomer, State
 
-
-# -- kernel --------------------------------------------------------------------------------
-def contact_effects(stock, contacts, tolerance, memory: float):
-    """New contact stock and the excess beyond each customer's tolerance.
-
-    Args:
-        stock: (N,) contact stock before this step.
-        contacts: (N,) contacts this step.
-        tolerance: (N,) tolerated stock.
-        memory: share of the old stock remembered.
-
-    Returns:
-        (new_stock, excess) both (N,) and ≥ 0.
-    """
-    new = memory * stock + contacts
-    return new, np.maximum(0.0, new - tolerance)
+STATE = State(customer={
+    # contacts each customer tolerates before they annoy
+    "contact_tolerance": PerCustomer(np.float32),
+    # (N, F) remembered contacts from each firm; allocated when a firm first contacts anyone
+    "contact_stock": PerCustomer(np.float32, per_firm=True, lazy=True),
+})
 
 
 # -- phases --------------------------------------------------------------------------------
@@ -48,8 +43,7 @@ def setup(model) -> None:
         spread = model.relationship_rng.lognormal(0.0, p.tolerance_spread, pop.n)
     else:
         spread = np.ones(pop.n)
-    pop.contact_tolerance = (p.tolerance * spread).astype(np.float32)
-    pop.contact_stock = None
+    pop.contact_tolerance[:] = p.tolerance * spread
 
 
 def contact(model) -> None:
@@ -65,21 +59,53 @@ def contact(model) -> None:
         pop.contact_stock = np.zeros((pop.n, nf), dtype=np.float32)
     for f in range(nf):
         if intensity[f] <= 0 and not pop.contact_stock[:, f].any():
+            continue  # nothing to remember, nothing to draw
+        if intensity[f] > 0:
+            k = model.relationship_rng.poisson(intensity[f], pop.n)
+        else:
+            k = np.zeros(pop.n, dtype=np.int64)
+        contacts, annoyed = _contact(
+            f, k, pop.contact_stock, pop.contact_tolerance, float(p.memory), float(p.warmth),
+            float(p.annoyance), float(p.trust_gain), float(p.satisfaction_loss),
+            float(model.spec.relationships.opinion_cap), pop.aware, pop.supplier, pop.trust,
+            pop.satisfaction, pop.opinion, pop.value_shift)
+        stats["contacts"][f] += contacts
+        stats["annoyed"][f] += annoyed
+
+
+@fast.jit
+def _contact(f, k, stock, tolerance, memory, warmth, annoyance, trust_gain, satisfaction_loss,
+             cap, aware, supplier, trust, satisfaction, opinion, value_shift):
+    """One firm's contacts ``k`` applied to every customer (the module docstring's equations).
+
+    The stock is kept in float32, the step's arithmetic is float64. Returns the number of
+    contacts and of annoyed customers.
+    """
+    contacts = 0
+    annoyed = 0
+    for i in range(k.shape[0]):
+        new = memory * np.float64(stock[i, f]) + k[i]
+        stock[i, f] = np.float32(new)
+        if k[i] <= 0:
             continue
-        k = model.relationship_rng.poisson(intensity[f], pop.n) if intensity[f] > 0 else np.zeros(pop.n)
-        stock, excess = contact_effects(pop.contact_stock[:, f], k, pop.contact_tolerance,
-                                        p.memory)
-        pop.contact_stock[:, f] = stock
-        reached = k > 0
-        pop.aware[reached, f] = True
-        welcome = reached & (excess <= 0)
-        annoyed = reached & (excess > 0)
-        stats["contacts"][f] += k.sum()
-        stats["annoyed"][f] += np.count_nonzero(annoyed)
-        rows = np.nonzero(welcome | annoyed)[0]
-        delta = np.where(welcome, p.warmth * k, -p.annoyance * excess)[rows]
-        shift_opinion(model, rows, np.full(len(rows), f), delta)
-        own = welcome & (pop.supplier == f)
-        pop.trust[own, f] = np.minimum(1.0, pop.trust[own, f] + p.trust_gain)
-        sat = pop.satisfaction[annoyed, f]
-        pop.satisfaction[annoyed, f] = np.clip(sat - p.satisfaction_loss * excess[annoyed], 0, 1)
+        contacts += k[i]
+        aware[i, f] = True
+        excess = new - np.float64(tolerance[i])
+        if excess > 0:
+            annoyed += 1
+            delta = -annoyance * excess
+            s = satisfaction[i, f] - satisfaction_loss * excess  # within [0, 1]; NaN stays
+            satisfaction[i, f] = 0.0 if s < 0.0 else (1.0 if s > 1.0 else s)
+        elif excess <= 0:
+            delta = warmth * k[i]
+            if supplier[i] == f:
+                t = trust[i, f] + trust_gain  # at most 1; NaN stays
+                trust[i, f] = 1.0 if t > 1.0 else t
+        else:  # a NaN tolerance: neither welcome nor annoying
+            continue
+        old = np.float64(opinion[i, f])
+        shifted = old + delta
+        shifted = -cap if shifted < -cap else (cap if shifted > cap else shifted)
+        opinion[i, f] = np.float32(shifted)
+        value_shift[i, f] += shifted - old
+    return contacts, annoyed

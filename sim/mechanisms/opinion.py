@@ -27,8 +27,10 @@ def shift_opinion(model, rows: np.ndarray, cols: np.ndarray, delta: np.ndarray) 
     The cap applies once to the sum of this call's deltas on a cell (summed in call order, in
     float64), not after each delta::
 
-        new = clip(float64(opinion) + Σ delta, −cap, cap)
-        opinion ← float32(new);  value_shift += new − float64(old opinion)
+        new = clip(opinion + Σ delta, −cap, cap)
+        opinion ← float32(new);  value_shift += new − opinion
+
+    A NaN opinion or delta stays NaN (the clip lets it through).
     """
     if len(rows) == 0:
         return
@@ -43,7 +45,7 @@ def shift_opinion(model, rows: np.ndarray, cols: np.ndarray, delta: np.ndarray) 
 def decay_opinions(model) -> None:
     """Opinions fade by ``opinion_decay`` each step (and perceived PUV with them).
 
-    In float32, ``change = opinion × float32(−rate)``; then ``opinion += change`` and
+    ``change = −rate × opinion`` (in float32); then ``opinion += change`` and
     ``value_shift += change``.
     """
     rate = model.spec.relationships.opinion_decay
@@ -54,9 +56,9 @@ def decay_opinions(model) -> None:
 
 
 # -- the compiled passes ---------------------------------------------------------------------
-# The deltas a call makes on one cell are summed first, in call order from 0.0 (as np.bincount
-# sums them), in a small open-addressing table keyed by the flat cell ``row × F + firm``; then
-# each cell is clipped and written once. Word of mouth fills a table from its message loop.
+# The deltas a call makes on one cell are summed first, in call order, in a small
+# open-addressing table keyed by the flat cell ``row × F + firm``; then each cell is clipped and
+# written once. Word of mouth fills a table from its message loop.
 _FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -72,7 +74,7 @@ def new_opinion_table(n_deltas):
 
 @fast.jit
 def add_to_opinion_table(keys, totals, shift, key, delta):
-    """``totals[key] += delta``, from 0.0 at the key's first delta (``np.bincount``'s sum).
+    """``totals[key] += delta`` (the key's first delta starts its total).
 
     Returns the key's slot in the table.
     """
@@ -85,18 +87,23 @@ def add_to_opinion_table(keys, totals, shift, key, delta):
             return pos
         if k < 0:
             keys[pos] = key
-            totals[pos] = 0.0 + delta
+            totals[pos] = delta
             return pos
         pos = (pos + 1) & mask
 
 
 @fast.jit
+def _clip(x, cap):
+    """``x`` within ± ``cap``; NaN stays NaN."""
+    x = -cap if x < -cap else x
+    return cap if x > cap else x
+
+
+@fast.jit
 def apply_opinion_delta(opinion, value_shift, row, firm, total, cap):
-    """One cell of ``shift_opinion``'s last four numpy lines (clip, float32 opinion, shift)."""
+    """One cell: ``new = clip(opinion + total, −cap, cap)``; opinion ← new, shift += new − old."""
     old = np.float64(opinion[row, firm])
-    new = old + total
-    new = -cap if new < -cap else new  # as np.clip: NaN passes, a zero keeps its sign
-    new = cap if new > cap else new
+    new = _clip(old + total, cap)
     opinion[row, firm] = np.float32(new)
     value_shift[row, firm] += new - old
 
@@ -115,9 +122,7 @@ def shift_distinct_cells(opinion, value_shift, rows, firms, deltas, cap):
         old_shift[q] = value_shift[rows[q], firms[q]]
     for q in range(m):
         old = np.float64(old_opinion[q])
-        new = old + (0.0 + deltas[q])  # 0.0 + delta: np.bincount's sum of one delta
-        new = -cap if new < -cap else new
-        new = cap if new > cap else new
+        new = _clip(old + deltas[q], cap)
         opinion[rows[q], firms[q]] = np.float32(new)
         value_shift[rows[q], firms[q]] = old_shift[q] + (new - old)
 
@@ -134,7 +139,7 @@ def apply_opinion_table(keys, totals, n_firms, opinion, value_shift, cap):
 
 @fast.jit
 def _shift_cells(rows, cols, delta, n_firms, opinion, value_shift, cap):
-    """``shift_opinion``'s numpy lines (np.unique, np.bincount, clip, write) in one pass.
+    """``shift_opinion``: the deltas summed per cell in a table, then each cell clipped once.
 
     Cells in strictly ascending order (one firm's contacts, say) are distinct: no table.
     """
@@ -156,11 +161,9 @@ def _shift_cells(rows, cols, delta, n_firms, opinion, value_shift, cap):
 
 @fast.pjit
 def _decay(opinion, value_shift, factor):
-    """``decay_opinions``' three numpy lines in one pass (float32 change, float64 shift).
+    """``change = factor × opinion`` (float32); opinion += change, value_shift += change.
 
-    No ``opinion.any()`` pass first: for an opinion of +0.0 the lines change nothing (the change
-    is −0.0 for a finite rate > 0, and x + −0.0 is x bit for bit), so running them anyway is
-    exact.
+    A zero opinion changes nothing, so there is no pass first to skip an all-zero array.
     """
     n, n_firms = opinion.shape
     for i in numba.prange(n):

@@ -33,6 +33,22 @@ from __future__ import annotations
 import numpy as np
 
 from sim import kernels
+from sim.mechanisms.state import PerCustomer, State
+
+STATE = State(
+    customer={
+        # units each customer buys per purchase; only when some segment buys other than 1
+        "volume": PerCustomer(np.float64, fill=1.0, lazy=True),
+        # (N, F) the part of value_shift that care holds; once a firm has targeted
+        "care_shift": PerCustomer(np.float32, per_firm=True, lazy=True),
+        # (N, F) fixed ε of the firms' value estimates, drawn when a firm first targets
+        "value_error": PerCustomer(np.float32, per_firm=True, lazy=True),
+    },
+    model={
+        # share of the treated who are truly in the top tier, per firm (NaN unless tiered)
+        "targeting_accuracy": lambda model: np.full(model.n_firms, np.nan),
+    },
+)
 
 
 # -- kernels -------------------------------------------------------------------------------
@@ -58,11 +74,9 @@ def care_effect(spend_per_customer, care_value: float, care_scale: float) -> np.
 def setup(model) -> None:
     """Segment volumes per customer; no care state until a firm targets; register columns."""
     pop = model.population
-    volume = np.array([s.volume for s in model.spec.market.segments])
-    pop.volume = volume[pop.segment] if (volume != 1.0).any() else None
-    pop.care_shift = None      # (N, F) float32 part of value_shift that care holds
-    pop.value_error = None     # (N, F) float32 fixed ε of the firms' value estimates
-    model.targeting_accuracy = np.full(model.n_firms, np.nan)
+    volume = np.array([s.volume for s in model.spec.market.segments], dtype=np.float64)
+    if (volume != 1.0).any():
+        pop.volume = volume[pop.segment]
     for firm in model.firms:
         firm.care_spend = 0.0
     model.column_providers.append(columns)
@@ -105,7 +119,7 @@ def care(model) -> None:
         if pop.value_error is None:
             pop.value_error = model.relationship_rng.standard_normal((pop.n, nf)).astype(np.float32)
         value = customer_values(model)
-        scale = getattr(model, "market_scale", 1.0)
+        scale = model.market_scale
         for firm in firms:
             prog, f = firm.programmes.targeting, firm.index
             rows = np.nonzero(pop.supplier == f)[0]

@@ -16,30 +16,41 @@ drawn with replacement from their neighbours, about the firm they bought from::
 The satisfied rate is the mean over this step's satisfied buyers, shared out so that advocates
 tell ``advocate_multiplier`` times as many as the others: with the defaults a dissatisfied buyer
 tells 0.5 contacts and a satisfied one 0.25 on average (half as many, "unhappy customers tell
-twice as many"), whatever the number of advocates; advocates do most of the praising. Each message makes the hearer
-aware of the firm and shifts the hearer's opinion of it by ± ``impact`` PUV units (fading with
-``opinion_decay``). Cost: one uniform per buyer and one per message.
+twice as many"), whatever the number of advocates; advocates do most of the praising. Each
+message makes the hearer aware of the firm and shifts the hearer's opinion of it by ± ``impact``
+PUV units (fading with ``opinion_decay``). Cost: one uniform per buyer and one per message.
 
-With the compiled kernels on (``sim.fast``), ``talk`` runs as three numba passes around the
-same two bulk draws and gives the same bits as the numpy code (``tests/perf/test_fused_voice.py``).
+The number a buyer tells is ``rate`` rounded up or down at random (``floor(min(rate, degree) +
+u)``, mean exactly ``rate`` up to the degree); each hearer is a uniformly drawn neighbour (with
+replacement). A cell told several times in a step moves by the sum of its messages, clipped to ±
+``opinion_cap`` once. ``talk`` is three compiled passes around the two bulk draws (one uniform
+per buyer, then one per message).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from sim import fast, kernels
-from sim.mechanisms.cells import cells, get, put
+from sim import fast
 from sim.mechanisms.ladder import ADVOCATE
 from sim.mechanisms.opinion import (
     add_to_opinion_table,
     apply_opinion_table,
     new_opinion_table,
     shift_distinct_cells,
-    shift_opinion,
 )
+from sim.mechanisms.state import State
+
+
+def _no_network(model):
+    """The empty network: nobody has a neighbour."""
+    return np.zeros(model.population.n + 1, dtype=np.int64), np.zeros(0, dtype=np.int32)
+
+
+STATE = State(model={
+    # the social network as CSR arrays (indptr, indices); empty unless word of mouth is on
+    "network": _no_network,
+})
 
 
 # -- kernels -------------------------------------------------------------------------------
@@ -80,89 +91,28 @@ def to_csr(n: int, src: np.ndarray, dst: np.ndarray):
     return indptr, indices
 
 
-def tell(talkers: np.ndarray, rate: np.ndarray, indptr, indices, rng: np.random.Generator):
-    """Who hears whom: each talker tells ``rate`` random neighbours on average.
-
-    The number told is ``rate`` rounded up or down at random (mean exactly ``rate``, capped at
-    the talker's degree): one uniform per talker, far cheaper than a binomial draw.
-
-    Args:
-        talkers: (B,) customer indices.
-        rate: (B,) expected contacts told (capped at the talker's degree).
-        indptr: (N + 1,) CSR row starts of the network.
-        indices: CSR neighbour lists.
-        rng: generator (one uniform per talker and one per message).
-
-    Returns:
-        (speaker, hearer): for each message, the position in ``talkers`` and the hearer's index.
-    """
-    start = indptr[talkers]
-    deg = indptr[talkers + 1] - start
-    mean = np.minimum(rate, deg)
-    told = (mean + rng.random(len(talkers))).astype(np.int64)
-    speaker = np.repeat(np.arange(len(talkers)), told)
-    pick = start[speaker] + (rng.random(len(speaker)) * deg[speaker]).astype(np.int64)
-    return speaker, indices[pick].astype(np.int64)
-
-
-def talk_rates(negative, advocate, satisfied_contacts, dissatisfied_contacts, multiplier):
-    """Expected contacts told by each buyer.
-
-    Dissatisfied buyers tell ``dissatisfied_contacts``. Satisfied buyers tell
-    ``satisfied_contacts`` on average, shared so that advocates tell ``multiplier`` times as many
-    as other satisfied buyers: the ladder changes who praises, not how much praise a satisfied
-    customer is worth, so the dissatisfied/satisfied asymmetry holds whatever the ladder.
-    When every satisfied buyer is an advocate and ``multiplier`` is 0, nobody satisfied talks.
-    """
-    weight = np.where(advocate & ~negative, multiplier, 1.0)
-    happy = ~negative
-    mean = weight[happy].mean() if happy.any() else 1.0
-    if mean == 0:  # silent advocates only: no praise to share out (not 0/0)
-        return np.where(negative, dissatisfied_contacts, 0.0)
-    return np.where(negative, dissatisfied_contacts, satisfied_contacts * weight / mean)
-
-
 # -- phases --------------------------------------------------------------------------------
 def setup(model) -> None:
     """Build the social network (only when word of mouth is on)."""
-    pop = model.population
     p = model.spec.relationships.word_of_mouth
-    if not model.spec.mechanisms.word_of_mouth:
-        model.network = (np.zeros(pop.n + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
-        return
-    rewiring = 1.0 if p.network == "random" else p.rewiring
-    model.network = small_world(pop.n, p.degree, rewiring, model.relationship_rng)
+    if model.spec.mechanisms.word_of_mouth:
+        rewiring = 1.0 if p.network == "random" else p.rewiring
+        model.network = small_world(model.population.n, p.degree, rewiring,
+                                    model.relationship_rng)
+
+
+PLAIN, ADVOCATING, NEGATIVE = 0, 1, 2  # how a buyer talks: satisfied, satisfied advocate, not
 
 
 def talk(model) -> None:
-    """Buyers tell contacts about the firm they bought from; hearers learn of it and judge it."""
+    """Buyers tell contacts about the firm they bought from; hearers learn of it and judge it.
+
+    Each buyer is PLAIN, ADVOCATING (satisfied, on the advocate rung or above) or NEGATIVE
+    (dissatisfied and not recovered), which sets the rate they tell at (see the module
+    docstring); then the number told, the hearers, the counts, awareness and opinions.
+    """
     if not model.spec.mechanisms.word_of_mouth:
         return
-    if fast.enabled():
-        _talk_compiled(model)
-        return
-    pop, exp, nf, stats = model.population, model.experience, model.n_firms, model.step_stats
-    p = model.spec.relationships.word_of_mouth
-    negative = exp.dissatisfied
-    advocate = get(pop.rung, exp.cell) >= ADVOCATE
-    rate = talk_rates(negative, advocate, p.satisfied_contacts, p.dissatisfied_contacts,
-                      p.advocate_multiplier)
-    indptr, indices = model.network
-    speaker, hearer = tell(exp.who, rate, indptr, indices, model.relationship_rng)
-    about = exp.firm[speaker]
-    bad = negative[speaker]
-    stats["wom_positive"] += kernels.count_by_firm(about[~bad], nf)
-    stats["wom_negative"] += kernels.count_by_firm(about[bad], nf)
-    put(pop.aware, cells(hearer, about, nf), True)
-    shift_opinion(model, hearer, about, np.where(bad, -p.impact, p.impact))
-
-
-# -- compiled path: the same draws, in the same order, and the same arithmetic as ``talk`` -----
-PLAIN, ADVOCATING, NEGATIVE = 0, 1, 2  # how a buyer talks (the compiled path's talk_rates)
-
-
-def _talk_compiled(model) -> None:
-    """``talk`` in three compiled passes around the two bulk draws of ``tell``."""
     pop, exp, nf, stats = model.population, model.experience, model.n_firms, model.step_stats
     p = model.spec.relationships.word_of_mouth
     rng = model.relationship_rng
@@ -172,16 +122,12 @@ def _talk_compiled(model) -> None:
     how = np.empty(b, dtype=np.int8)
     n_advocating, n_plain = _talk_kinds(exp.who, exp.firm, exp.z, exp.recovered, pop.rung,
                                         ADVOCATE, how)
-    mean = mean_weight(how, n_advocating, n_plain, multiplier)
-    # talk_rates' satisfied_contacts × weight / mean, one value per kind of buyer
-    if mean == 0:  # as talk_rates: silent advocates only, nobody satisfied talks
+    mean = mean_weight(n_advocating, n_plain, multiplier)
+    if mean == 0:  # silent advocates only: no praise to share out (not 0/0)
         rates = [0.0, 0.0, float(p.dissatisfied_contacts)]
     else:
-        rates = [float(p.satisfied_contacts * 1.0 / mean),
-                 float(p.satisfied_contacts * multiplier / mean), float(p.dissatisfied_contacts)]
-    kinds = (n_plain, n_advocating, b - n_plain - n_advocating)
-    if any(k and math.isnan(r) for k, r in zip(kinds, rates, strict=True)):  # as tell refuses
-        raise ValueError("negative dimensions are not allowed")
+        rates = [p.satisfied_contacts / mean, p.satisfied_contacts * multiplier / mean,
+                 float(p.dissatisfied_contacts)]
     talkers, start, degree, told = (np.empty(b, dtype=np.int64) for _ in range(4))
     messages, t = _talk_counts(exp.who, how, np.array(rates), indptr, rng.random(b), talkers,
                                start, degree, told)
@@ -193,29 +139,22 @@ def _talk_compiled(model) -> None:
     stats["wom_negative"] += counts[1]
 
 
-def mean_weight(how: np.ndarray, n_advocating: int, n_plain: int, multiplier: float):
-    """``weight[~negative].mean()`` of ``talk_rates`` (1.0 without satisfied buyers), same bits.
+def mean_weight(n_advocating: int, n_plain: int, multiplier: float) -> float:
+    """Mean talk weight of the satisfied buyers: ``multiplier`` for advocates, 1 for the others.
 
-    The weights are ``multiplier`` and 1.0. When ``multiplier`` is a multiple of 2^-k and the
-    total stays below 2^(53 − k), every partial sum is exact, so numpy's pairwise sum equals
-    ``n_advocating × multiplier + n_plain`` whatever its order (always so for the default 2.0);
-    otherwise numpy sums the weights itself.
+    ``(n_advocating × multiplier + n_plain) / (n_advocating + n_plain)``, or 1.0 without
+    satisfied buyers.
     """
     n = n_advocating + n_plain
-    if n == 0:
-        return 1.0
-    k = next((k for k in range(53) if (multiplier * 2.0**k).is_integer()), None)
-    total = n_advocating * multiplier + n_plain
-    if k is not None and total * 2.0**k < 2.0**53:
-        return np.float64(total) / n
-    return np.where(how[how != NEGATIVE] == ADVOCATING, multiplier, 1.0).mean()
+    return (n_advocating * multiplier + n_plain) / n if n else 1.0
 
 
 @fast.jit
 def _talk_kinds(who, firm, z, recovered, rung, advocate_rung, how):
-    """``exp.dissatisfied`` and the advocate test of ``talk``: PLAIN, ADVOCATING or NEGATIVE.
+    """Each buyer's kind: NEGATIVE, ADVOCATING or PLAIN.
 
-    Returns the numbers of advocating and plain satisfied buyers.
+    NEGATIVE if below the adequate level (z < 0) and not recovered, else ADVOCATING on the
+    advocate rung or above, else PLAIN. Returns the numbers of advocating and plain satisfied buyers.
     """
     n_advocating = n_plain = 0
     for i in range(who.shape[0]):
@@ -232,7 +171,7 @@ def _talk_kinds(who, firm, z, recovered, rung, advocate_rung, how):
 
 @fast.jit
 def _talk_counts(who, how, rates, indptr, u, talkers, start, degree, told):
-    """``tell``'s number told, ``int(min(rate, degree) + u)``, kept for buyers who tell anyone.
+    """Number told per buyer, ``floor(min(rate, degree) + u)``, kept for buyers who tell anyone.
 
     Returns (messages, t): ``talkers[:t]`` are positions in ``who``, with their neighbour lists'
     ``start`` and ``degree`` and their number ``told``.
@@ -256,7 +195,7 @@ def _talk_counts(who, how, rates, indptr, u, talkers, start, degree, told):
 @fast.jit
 def _talk_spread(firm, how, talkers, start, degree, told, indices, u, impact, aware, opinion,
                  value_shift, cap, counts):
-    """``tell``'s picks, then the counts, awareness and ``shift_opinion`` of ``talk``.
+    """Each message's hearer, ``indices[start + floor(u × degree)]``; counts, awareness, opinions.
 
     The first pass picks each message's hearer and marks the cells heard more than once (two
     bitmaps). Cells heard once get their single delta (``shift_distinct_cells``); cells heard

@@ -1,13 +1,15 @@
-"""The voice phases give the same bits with and without their compiled loops.
+"""The voice phases agree with their numpy oracles on edge cases.
 
-Complaints, word of mouth, opinion shifts and opinion decay run on two identical synthetic
-markets, one with ``sim.fast`` on and one with it off; every array they touch, the counters,
-the purchases and the relationship generator's state must agree bit for bit. The markets hold
-what a fused loop gets wrong and a whole-model run rarely reaches: nobody or everybody buying,
-customers without a previous supplier, a firm column nobody buys from (a late entrant), NaN
-disconfirmation and satisfaction, opinions at and beyond the cap, −0.0 and NaN opinions, cells
-told several times in one step, customers without neighbours, an empty population.
-(``test_fused_state.py`` checks whole models step by step.)
+Complaints, word of mouth, contacts, opinion shifts and opinion decay run on two identical
+synthetic markets, one through the production (compiled) phase and one through its numpy oracle
+(``tests/oracles``); every array they touch, the counters, the purchases and the relationship
+generator's state must agree (``oracles.harness.check_twins``: discrete values exactly, floats
+within its tolerance). The markets hold what a compiled loop gets wrong and a whole-model run
+rarely reaches: nobody or everybody buying, customers without a previous supplier, a firm column
+nobody buys from (a late entrant), NaN disconfirmation and satisfaction, opinions at and beyond
+the cap, −0.0 and NaN opinions, cells told several times in one step, customers without
+neighbours, an empty population. (``tests/oracles/test_phases.py`` checks whole models step by
+step.)
 """
 
 from __future__ import annotations
@@ -17,14 +19,15 @@ import types
 
 import numpy as np
 import pytest
-from fused_helpers import assert_twins_agree, bits
+from oracles import complaints as complaints_oracle
+from oracles import fatigue as fatigue_oracle
+from oracles import opinion as opinion_oracle
+from oracles import word_of_mouth as word_of_mouth_oracle
+from oracles.harness import check_twins
 
-from sim import fast
 from sim.mechanisms import complaints, fatigue, opinion, word_of_mouth
 from sim.mechanisms.satisfaction import Experience
 from sim.scenario.relationships import ComplaintParams, RelationshipParams, WordOfMouthParams
-
-pytestmark = pytest.mark.skipif(not fast.AVAILABLE, reason="numba not installed")
 
 N_FIRMS = 4  # the last column is a firm nobody buys from (not yet entered)
 BUYERS = ("none", "all", "some", "all_low", "none_low")
@@ -79,18 +82,8 @@ def _market(n: int, buyers: str, params: RelationshipParams, complaints_on: bool
             relationships=params),
         relationship_rng=np.random.default_rng(seed + 1),
         step_stats=collections.defaultdict(lambda: np.zeros(nf)),
+        _reset_step_stats=lambda: None,  # the counters start empty (check_twins resets them)
     )
-
-
-def _both(phase, make, monkeypatch, what: str):
-    compiled, plain = make(), make()
-    monkeypatch.setattr(fast, "ENABLED", True)
-    phase(compiled)
-    monkeypatch.setattr(fast, "ENABLED", False)
-    phase(plain)
-    assert_twins_agree(compiled, plain, what, parts=("population", "experience"),
-                       step_stats=True)
-    return compiled
 
 
 def _params(cap=0.3, **wom) -> RelationshipParams:
@@ -104,65 +97,74 @@ def _params(cap=0.3, **wom) -> RelationshipParams:
 
 @pytest.mark.parametrize("buyers", BUYERS)
 @pytest.mark.parametrize("complaints_on", [True, False])
-def test_complain_same_bits(buyers, complaints_on, monkeypatch):
+def test_complain_agrees_with_its_oracle(buyers, complaints_on):
     params = _params()
-    _both(complaints.complain, lambda: _market(300, buyers, params, complaints_on), monkeypatch,
-          f"complain {buyers}")
+    check_twins(lambda: _market(300, buyers, params, complaints_on), complaints.complain,
+                complaints_oracle.complain, f"complain {buyers}")
 
 
-def test_complaints_then_talk_twice(monkeypatch):
+def test_complaints_then_talk_twice():
     """Follow-ups of the previous purchase, recovered buyers who then praise, repeated steps."""
     params = _params()
 
-    def steps(model):
-        for _ in range(2):
-            complaints.complain(model)
-            word_of_mouth.talk(model)
-            opinion.decay_opinions(model)
+    def steps(complain, talk, decay):
+        def run(model):
+            for _ in range(2):
+                complain(model)
+                talk(model)
+                decay(model)
+        return run
 
-    _both(steps, lambda: _market(500, "some", params), monkeypatch, "complain, talk, decay")
+    check_twins(lambda: _market(500, "some", params),
+                steps(complaints.complain, word_of_mouth.talk, opinion.decay_opinions),
+                steps(complaints_oracle.complain, word_of_mouth_oracle.talk,
+                      opinion_oracle.decay_opinions), "complain, talk, decay")
 
 
 @pytest.mark.parametrize("buyers", BUYERS)
 @pytest.mark.parametrize("wom", [
     {},                                                      # defaults: ≤ 1 message per buyer
     {"satisfied_contacts": 3.0, "dissatisfied_contacts": 7.5, "impact": 0.2},  # many repeats
-    {"advocate_multiplier": 1.3, "satisfied_contacts": 1.7},  # the mean summed by numpy
+    {"advocate_multiplier": 1.3, "satisfied_contacts": 1.7},  # a mean that is not exact
     {"advocate_multiplier": 0.0},                             # advocates silent
 ])
-def test_talk_same_bits(buyers, wom, monkeypatch):
+def test_talk_agrees_with_its_oracle(buyers, wom):
     params = _params(**wom)
-    model = _both(word_of_mouth.talk, lambda: _market(300, buyers, params, degree=6),
-                  monkeypatch, f"talk {buyers} {wom}")
+    model = _market(300, buyers, params, degree=6)
+    check_twins(lambda: _market(300, buyers, params, degree=6), word_of_mouth.talk,
+                word_of_mouth_oracle.talk, f"talk {buyers} {wom}")
+    word_of_mouth.talk(model)
     if buyers != "none" and wom:
         assert model.step_stats["wom_positive"].sum() + model.step_stats["wom_negative"].sum()
 
 
 @pytest.mark.parametrize("cap", [0.0, 0.05, 5.0])
-@pytest.mark.parametrize("impact", [0.04, 0.0])  # 0.0: new opinions of ±0.0, signs matter
-def test_talk_with_tiny_and_wide_caps(cap, impact, monkeypatch):
+@pytest.mark.parametrize("impact", [0.04, 0.0])  # 0.0: new opinions of ±0.0
+def test_talk_with_tiny_and_wide_caps(cap, impact):
     params = _params(cap=cap, satisfied_contacts=4.0, dissatisfied_contacts=4.0, impact=impact)
-    _both(word_of_mouth.talk, lambda: _market(200, "all", params, degree=4), monkeypatch,
-          f"talk cap {cap}")
+    check_twins(lambda: _market(200, "all", params, degree=4), word_of_mouth.talk,
+                word_of_mouth_oracle.talk, f"talk cap {cap}")
 
 
-def test_complain_with_zero_cap_and_zero_deltas(monkeypatch):
+def test_complain_with_zero_cap_and_zero_deltas():
     params = _params(cap=0.0)
     params.complaints = ComplaintParams(recovery_goodwill=0.0, disappointment=0.0,
                                         failed_recovery_penalty=0.0, base_rate=0.5)
-    _both(complaints.complain, lambda: _market(300, "all_low", params), monkeypatch,
-          "complain, cap 0")
+    check_twins(lambda: _market(300, "all_low", params), complaints.complain,
+                complaints_oracle.complain, "complain, cap 0")
 
 
-def test_talk_without_neighbours_or_customers(monkeypatch):
+def test_talk_without_neighbours_or_customers():
     params = _params(satisfied_contacts=2.0)
-    _both(word_of_mouth.talk, lambda: _market(300, "all", params, degree=0), monkeypatch,
-          "talk, empty network")
-    _both(word_of_mouth.talk, lambda: _market(0, "all", params), monkeypatch, "talk, nobody")
-    _both(complaints.complain, lambda: _market(0, "all", params), monkeypatch, "complain, nobody")
+    check_twins(lambda: _market(300, "all", params, degree=0), word_of_mouth.talk,
+                word_of_mouth_oracle.talk, "talk, empty network")
+    check_twins(lambda: _market(0, "all", params), word_of_mouth.talk,
+                word_of_mouth_oracle.talk, "talk, nobody")
+    check_twins(lambda: _market(0, "all", params), complaints.complain,
+                complaints_oracle.complain, "complain, nobody")
 
 
-def test_silent_advocates_only_praise_nobody_on_both_paths(monkeypatch):
+def test_silent_advocates_only_praise_nobody():
     """Only advocates satisfied and a zero multiplier: no praise (was 0/0 and a crash)."""
     params = _params(advocate_multiplier=0.0)
 
@@ -171,32 +173,35 @@ def test_silent_advocates_only_praise_nobody_on_both_paths(monkeypatch):
         model.population.rung[:] = 5
         return model
 
-    _both(word_of_mouth.talk, make, monkeypatch, "talk, silent advocates only")
-    for on in (True, False):
-        monkeypatch.setattr(fast, "ENABLED", on)
+    check_twins(make, word_of_mouth.talk, word_of_mouth_oracle.talk,
+                "talk, silent advocates only")
+    for talk in (word_of_mouth.talk, word_of_mouth_oracle.talk):
         model = make()
-        word_of_mouth.talk(model)
+        talk(model)
         assert model.step_stats["wom_positive"].sum() == 0
 
 
 @pytest.mark.parametrize("cap", [0.0, 0.3])
 @pytest.mark.parametrize("scalar", [True, False])
-def test_shift_opinion_same_bits(cap, scalar, monkeypatch):
+def test_shift_opinion_agrees_with_its_oracle(cap, scalar):
     params = _params(cap=cap)
     rng = np.random.default_rng(11)
     rows = np.concatenate([rng.integers(0, 50, 400), [55, 56, 56]])  # many repeated cells
     cols = np.concatenate([rng.integers(0, N_FIRMS, 400), [1, 2, 2]])
     delta = 0.07 if scalar else np.concatenate([rng.normal(0.0, 0.2, 400), [0.0, -0.0, 0.0]])
 
-    def shift(model):
-        opinion.shift_opinion(model, rows, cols, delta)
-        opinion.shift_opinion(model, rows[:0], cols[:0], delta if scalar else delta[:0])
+    def shift(shift_opinion):
+        def run(model):
+            shift_opinion(model, rows, cols, delta)
+            shift_opinion(model, rows[:0], cols[:0], delta if scalar else delta[:0])
+        return run
 
-    _both(shift, lambda: _market(60, "all", params), monkeypatch, "shift_opinion")
+    check_twins(lambda: _market(60, "all", params), shift(opinion.shift_opinion),
+                shift(opinion_oracle.shift_opinion), "shift_opinion")
 
 
 @pytest.mark.parametrize("cap", [0.0, 0.3])
-def test_shift_opinion_distinct_ascending_cells(cap, monkeypatch):
+def test_shift_opinion_distinct_ascending_cells(cap):
     """One firm's contacts: cells in ascending order, one delta each (no summing table)."""
     params = _params(cap=cap)
     rng = np.random.default_rng(12)
@@ -204,16 +209,19 @@ def test_shift_opinion_distinct_ascending_cells(cap, monkeypatch):
     delta = rng.normal(0.0, 0.2, len(rows))
     delta[::5] = 0.0
 
-    def shift(model):
-        opinion.shift_opinion(model, rows, np.full(len(rows), 2), delta)
-        opinion.shift_opinion(model, rows, 1, -0.05)
+    def shift(shift_opinion):
+        def run(model):
+            shift_opinion(model, rows, np.full(len(rows), 2), delta)
+            shift_opinion(model, rows, 1, -0.05)
+        return run
 
-    _both(shift, lambda: _market(60, "all", params), monkeypatch, "shift_opinion, ascending")
+    check_twins(lambda: _market(60, "all", params), shift(opinion.shift_opinion),
+                shift(opinion_oracle.shift_opinion), "shift_opinion, ascending")
 
 
 @pytest.mark.parametrize("intensity", [0.0, 0.4, 3.0])
-def test_contact_same_bits(intensity, monkeypatch):
-    """Proactive contacts: welcome ones warm, excess ones annoy (shift_opinion per firm)."""
+def test_contact_agrees_with_its_oracle(intensity):
+    """Proactive contacts: welcome ones warm, excess ones annoy; a stock that only fades."""
     params = _params()
 
     def make():
@@ -221,6 +229,7 @@ def test_contact_same_bits(intensity, monkeypatch):
         pop = model.population
         pop.supplier = np.where(pop.previous_supplier >= 0, pop.previous_supplier, -1)
         pop.trust = np.random.default_rng(4).random((pop.n, N_FIRMS))
+        pop.trust[::7] = 1.0  # at the ceiling already
         pop.contact_tolerance = np.random.default_rng(5).lognormal(0, 0.5, pop.n).astype(
             np.float32)
         pop.contact_stock = None
@@ -230,15 +239,20 @@ def test_contact_same_bits(intensity, monkeypatch):
         model.active_mask = lambda: np.array([True, True, True, False])
         return model
 
-    def twice(model):
-        fatigue.contact(model)
-        fatigue.contact(model)
+    def twice(contact):
+        def run(model):
+            contact(model)
+            contact(model)
+            model.firms[0].contact_intensity = 0.0  # then firm 0's stock only fades
+            contact(model)
+        return run
 
-    _both(twice, make, monkeypatch, f"contact {intensity}")
+    check_twins(make, twice(fatigue.contact), twice(fatigue_oracle.contact),
+                f"contact {intensity}")
 
 
 @pytest.mark.parametrize("rate", [0.0, 0.07, 1.0])
-def test_decay_same_bits(rate, monkeypatch):
+def test_decay_agrees_with_its_oracle(rate):
     params = _params()
     params.opinion_decay = rate
 
@@ -249,19 +263,20 @@ def test_decay_same_bits(rate, monkeypatch):
         model.population.value_shift[5:10] = -0.0
         return model
 
-    _both(opinion.decay_opinions, make, monkeypatch, f"decay {rate}")
+    check_twins(make, opinion.decay_opinions, opinion_oracle.decay_opinions, f"decay {rate}")
 
 
 @pytest.mark.parametrize("multiplier", [2.0, 1.3, 0.1, 0.0, 1.0, 2.0**-40 * 3])
-def test_mean_weight_is_numpys_mean(multiplier):
+def test_mean_weight_is_the_mean_weight(multiplier):
+    """The satisfied buyers' mean weight (advocates ``multiplier``, others 1), to rounding."""
     rng = np.random.default_rng(2)
     for n in (1, 7, 8, 9, 127, 128, 129, 1000, 20_001):
         how = rng.choice(np.array([word_of_mouth.PLAIN, word_of_mouth.ADVOCATING,
                                    word_of_mouth.NEGATIVE], dtype=np.int8), n)
         happy = how != word_of_mouth.NEGATIVE
-        if not happy.any():
-            continue
-        expected = np.where(how[happy] == word_of_mouth.ADVOCATING, multiplier, 1.0).mean()
-        got = word_of_mouth.mean_weight(how, int((how == word_of_mouth.ADVOCATING).sum()),
+        expected = (np.where(how[happy] == word_of_mouth.ADVOCATING, multiplier, 1.0).mean()
+                    if happy.any() else 1.0)
+        got = word_of_mouth.mean_weight(int((how == word_of_mouth.ADVOCATING).sum()),
                                         int((how == word_of_mouth.PLAIN).sum()), multiplier)
-        assert bits(np.float64(got)) == bits(np.float64(expected)), (multiplier, n)
+        assert got == pytest.approx(expected, rel=1e-14, abs=0.0), (multiplier, n)
+    assert word_of_mouth.mean_weight(0, 0, multiplier) == 1.0

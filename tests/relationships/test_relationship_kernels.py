@@ -2,13 +2,15 @@
 
 import numpy as np
 import pytest
+from oracles import complaints as complaints_oracle
+from oracles import fatigue as fatigue_oracle
+from oracles import word_of_mouth as wom_oracle
 
 from sim.mechanisms import (
     bonds,
     complaints,
     customer_value,
     expectations,
-    fatigue,
     ladder,
     learning,
     loyalty,
@@ -99,13 +101,13 @@ def test_lifetime_value_is_a_discounted_geometric_sum():
 def test_complaint_probability_rises_with_accessibility():
     p = complaints.complaint_probability(np.array([0.0, 0.5, 1.0]), 0.05, 0.5)
     np.testing.assert_allclose(p, [0.05, 0.3, 0.55])
-    complained, recovered = complaints.voice(np.ones(1000), np.zeros(1000),
+    complained, recovered = complaints_oracle.voice(np.ones(1000), np.zeros(1000),
                                              np.random.default_rng(1))
     assert complained.all() and not recovered.any()
 
 
 def test_contact_stock_and_excess():
-    stock, excess = fatigue.contact_effects(np.array([2.0, 0.0]), np.array([1, 3]),
+    stock, excess = fatigue_oracle.contact_effects(np.array([2.0, 0.0]), np.array([1, 3]),
                                             np.array([1.5, 4.0]), 0.5)
     np.testing.assert_allclose(stock, [2.0, 3.0])
     np.testing.assert_allclose(excess, [0.5, 0.0])
@@ -142,7 +144,7 @@ def test_ring_lattice_without_rewiring_links_neighbours():
 def test_tell_draws_about_rate_messages_per_talker():
     indptr, indices = word_of_mouth.small_world(20_000, 10, 0.1, np.random.default_rng(4))
     talkers = np.arange(20_000)
-    speaker, hearer = word_of_mouth.tell(talkers, np.full(20_000, 0.5), indptr, indices,
+    speaker, hearer = wom_oracle.tell(talkers, np.full(20_000, 0.5), indptr, indices,
                                          np.random.default_rng(5))
     assert len(speaker) / 20_000 == pytest.approx(0.5, rel=0.05)
     # every hearer is a neighbour of their speaker
@@ -153,7 +155,7 @@ def test_tell_draws_about_rate_messages_per_talker():
 def test_talk_rates_keep_mean_satisfied_rate_and_favour_advocates():
     neg = np.array([True, False, False, False, False])
     adv = np.array([True, True, False, False, False])
-    r = word_of_mouth.talk_rates(neg, adv, 0.25, 0.5, 2.0)
+    r = wom_oracle.talk_rates(neg, adv, 0.25, 0.5, 2.0)
     assert r[0] == 0.5
     assert r[~neg].mean() == pytest.approx(0.25)
     assert r[1] == pytest.approx(2 * r[2])
@@ -162,5 +164,5 @@ def test_talk_rates_keep_mean_satisfied_rate_and_favour_advocates():
 def test_talk_rates_silent_advocates_only_tell_nothing():
     neg = np.array([True, False, False])
     adv = np.array([False, True, True])
-    r = word_of_mouth.talk_rates(neg, adv, 0.25, 0.5, 0.0)
+    r = wom_oracle.talk_rates(neg, adv, 0.25, 0.5, 0.0)
     assert r.tolist() == [0.5, 0.0, 0.0]

@@ -1,0 +1,72 @@
+"""Oracle of ``sim.mechanisms.word_of_mouth``: who tells whom, in plain numpy."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from oracles.opinion import shift_opinion
+from sim.mechanisms.cells import cells, get, put
+from sim.mechanisms.ladder import ADVOCATE
+
+
+def tell(talkers: np.ndarray, rate: np.ndarray, indptr, indices, rng: np.random.Generator):
+    """Who hears whom: each talker tells ``rate`` random neighbours on average.
+
+    The number told is ``rate`` rounded up or down at random (mean exactly ``rate``, capped at
+    the talker's degree): one uniform per talker. Hearers are drawn with replacement from the
+    talker's neighbours: one uniform per message.
+
+    Args:
+        talkers: (B,) customer indices.
+        rate: (B,) expected contacts told (capped at the talker's degree).
+        indptr: (N + 1,) CSR row starts of the network.
+        indices: CSR neighbour lists.
+        rng: generator (one uniform per talker and one per message).
+
+    Returns:
+        (speaker, hearer): for each message, the position in ``talkers`` and the hearer's index.
+    """
+    start = indptr[talkers]
+    deg = indptr[talkers + 1] - start
+    mean = np.minimum(rate, deg)
+    told = (mean + rng.random(len(talkers))).astype(np.int64)
+    speaker = np.repeat(np.arange(len(talkers)), told)
+    pick = start[speaker] + (rng.random(len(speaker)) * deg[speaker]).astype(np.int64)
+    return speaker, indices[pick].astype(np.int64)
+
+
+def talk_rates(negative, advocate, satisfied_contacts, dissatisfied_contacts, multiplier):
+    """Expected contacts told by each buyer.
+
+    Dissatisfied buyers tell ``dissatisfied_contacts``. Satisfied buyers tell
+    ``satisfied_contacts`` on average, shared so that advocates tell ``multiplier`` times as many
+    as other satisfied buyers: the ladder changes who praises, not how much praise a satisfied
+    customer is worth, so the dissatisfied/satisfied asymmetry holds whatever the ladder.
+    When every satisfied buyer is an advocate and ``multiplier`` is 0, nobody satisfied talks.
+    """
+    weight = np.where(advocate & ~negative, multiplier, 1.0)
+    happy = ~negative
+    mean = weight[happy].mean() if happy.any() else 1.0
+    if mean == 0:  # silent advocates only: no praise to share out (not 0/0)
+        return np.where(negative, dissatisfied_contacts, 0.0)
+    return np.where(negative, dissatisfied_contacts, satisfied_contacts * weight / mean)
+
+
+def talk(model) -> None:
+    """Buyers tell contacts about the firm they bought from; hearers learn of it and judge it."""
+    if not model.spec.mechanisms.word_of_mouth:
+        return
+    pop, exp, nf, stats = model.population, model.experience, model.n_firms, model.step_stats
+    p = model.spec.relationships.word_of_mouth
+    negative = exp.dissatisfied
+    advocate = get(pop.rung, exp.cell) >= ADVOCATE
+    rate = talk_rates(negative, advocate, p.satisfied_contacts, p.dissatisfied_contacts,
+                      p.advocate_multiplier)
+    indptr, indices = model.network
+    speaker, hearer = tell(exp.who, rate, indptr, indices, model.relationship_rng)
+    about = exp.firm[speaker]
+    bad = negative[speaker]
+    stats["wom_positive"] += np.bincount(about[~bad], minlength=nf)
+    stats["wom_negative"] += np.bincount(about[bad], minlength=nf)
+    put(pop.aware, cells(hearer, about, nf), True)
+    shift_opinion(model, hearer, about, np.where(bad, -p.impact, p.impact))
