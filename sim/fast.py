@@ -15,10 +15,6 @@ import os
 
 import numba
 
-# Deprecated switch, kept until the other modules' numpy branches are gone.
-AVAILABLE = True
-ENABLED = True
-
 
 def enabled() -> bool:
     """Deprecated: always True (removed once every module has one path)."""
