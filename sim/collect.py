@@ -1,9 +1,10 @@
 """Data collection straight from the arrays: per-firm and per-segment aggregates each step.
 
 Mesa's ``DataCollector`` with agent reporters costs 40–50 % of a step; these tables are built
-from ``bincount`` reductions over the population instead and never grow with customers. With the
-compiled kernels on, every customer-level sum the recorder needs is taken in one parallel pass
-(:func:`_step_sums`), chunk by fixed chunk, so the sums do not depend on the number of threads.
+from per-firm reductions over the population instead and never grow with customers. Every
+customer-level sum the recorder needs is taken in one parallel compiled pass
+(:func:`_step_sums`), chunk by fixed chunk of ``fast.CHUNK`` customers, the chunks added in
+order, so the sums do not depend on the number of threads.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numba
 import numpy as np
 import pandas as pd
 
-from sim import fast, kernels
+from sim import fast
 from sim.matrix import classify
 
 # The contract's firms.csv columns come first, in this order; mechanisms may add more.
@@ -25,37 +26,6 @@ EXTRA_FIRM_COLUMNS = ("units", "unit_cost", "variable_cost", "fixed_cost", "mark
 SEGMENT_COLUMNS = (
     "replicate", "step", "segment", "firm", "customers", "buyers", "share", "satisfaction",
 )
-
-
-def _offer_means(pop, active: np.ndarray):
-    """Mean PP and PUV of each firm over the customers who know it, and how many do."""
-    aware = pop.aware & active[None, :]
-    pp = kernels.column_mean(pop.pp, aware)
-    puv = kernels.column_mean(pop.puv, aware)
-    return pp, puv, aware.sum(axis=0)
-
-
-def _supplier_aggregates(model) -> dict[str, np.ndarray]:
-    """Counts and sums over each customer's current supplier, per firm and segment × firm."""
-    pop, nf, ns = model.population, model.n_firms, len(model.segment_names)
-    has = pop.supplier >= 0
-    rows = np.nonzero(has)[0]
-    sup = pop.supplier[has]
-    sat_vals = pop.satisfaction[rows, sup]
-    key = pop.segment.astype(np.int64) * nf
-    b = pop.bought
-    ok = np.isfinite(sat_vals)
-    k = key[has][ok] + sup[ok]
-    return {
-        "customers": kernels.count_by_firm(pop.supplier, nf),
-        "sat_sum": kernels.count_by_firm(sup, nf, sat_vals),
-        "trust_sum": kernels.count_by_firm(sup, nf, pop.trust[rows, sup]),
-        "loyal_sum": kernels.count_by_firm(sup, nf, pop.loyalty[has]),
-        "seg_customers": np.bincount(key[has] + sup, minlength=ns * nf).reshape(ns, nf),
-        "seg_buyers": np.bincount(key[b] + pop.choice[b], minlength=ns * nf).reshape(ns, nf),
-        "seg_sat_sum": np.bincount(k, weights=sat_vals[ok], minlength=ns * nf).reshape(ns, nf),
-        "seg_sat_n": np.bincount(k, minlength=ns * nf).reshape(ns, nf),
-    }
 
 
 # Rows of the per-firm means ``_aggregates`` returns.
@@ -73,44 +43,32 @@ def _aggregates(model, active: np.ndarray) -> dict[str, np.ndarray]:
         ``seg_satisfaction``: (S, F) their mean finite satisfaction (NaN where none).
     """
     pop = model.population
-    if fast.enabled():
-        nf, ns = model.n_firms, len(model.segment_names)
-        sums, counts = np.zeros((5, nf)), np.zeros((2, nf), dtype=np.int64)
-        seg_sums, seg_counts = np.zeros((ns, nf)), np.zeros((3, ns, nf), dtype=np.int64)
-        _step_sums(pop.pp, pop.puv, pop.aware, active, pop.supplier, pop.segment, pop.bought,
-                   pop.choice, pop.satisfaction, pop.trust, pop.loyalty, fast.CHUNK, sums,
-                   counts, seg_sums, seg_counts)
-        return {
-            "means": _mean(sums, counts[[0, 0, 1, 1, 1]]), "aware": counts[0],
-            "customers": counts[1], "seg_customers": seg_counts[0],
-            "seg_buyers": seg_counts[1], "seg_satisfaction": _mean(seg_sums, seg_counts[2]),
-        }
-    agg = _supplier_aggregates(model)
-    pp, puv, aware = _offer_means(pop, active)
-    customers = agg["customers"]
+    nf, ns = model.n_firms, len(model.segment_names)
+    sums, counts = np.zeros((5, nf)), np.zeros((2, nf), dtype=np.int64)
+    seg_sums, seg_counts = np.zeros((ns, nf)), np.zeros((3, ns, nf), dtype=np.int64)
+    _step_sums(pop.pp, pop.puv, pop.aware, active, pop.supplier, pop.segment, pop.bought,
+               pop.choice, pop.satisfaction, pop.trust, pop.loyalty, fast.CHUNK, sums,
+               counts, seg_sums, seg_counts)
     return {
-        "means": np.stack([pp, puv, _mean(agg["sat_sum"], customers),
-                           _mean(agg["trust_sum"], customers),
-                           _mean(agg["loyal_sum"], customers)]),
-        "aware": aware, "customers": customers, "seg_customers": agg["seg_customers"],
-        "seg_buyers": agg["seg_buyers"],
-        "seg_satisfaction": _mean(agg["seg_sat_sum"], agg["seg_sat_n"]),
+        "means": _mean(sums, counts[[0, 0, 1, 1, 1]]), "aware": counts[0],
+        "customers": counts[1], "seg_customers": seg_counts[0],
+        "seg_buyers": seg_counts[1], "seg_satisfaction": _mean(seg_sums, seg_counts[2]),
     }
 
 
 @fast.pjit
 def _step_sums(pp, puv, aware, active, supplier, segment, bought, choice, satisfaction, trust,
                loyalty, chunk, sums, counts, seg_sums, seg_counts):
-    """Every sum of :func:`_offer_means` and :func:`_supplier_aggregates` in one parallel pass.
+    """Every customer-level sum of :func:`_aggregates` in one parallel pass.
 
-    Fills ``sums`` (5, F) with the sums of PP and PUV over known offers and of satisfaction
-    (NaN included, as ``kernels.mean_by_firm``), trust and loyalty toward the supplier;
-    ``counts`` (2, F) with the customers who know the firm and its customers; ``seg_sums``
-    (S, F) with the sum of finite satisfaction and ``seg_counts`` (3, S, F) with the
-    customers, this step's buyers (by their choice) and the count of finite satisfaction per
-    segment × firm. Customers are summed per chunk of ``chunk`` (``fast.CHUNK``) in parallel,
-    then the chunks in order: the same bits whatever the number of threads (the numpy oracle
-    sums in another order, so the float sums agree with it to rounding, the counts exactly).
+    Fills ``sums`` (5, F) with the sums of PP and PUV over the customers who know the firm (on
+    the market), and of satisfaction (a NaN makes the firm's mean NaN), trust and loyalty
+    over its customers; ``counts`` (2, F) with the customers who know the firm and its
+    customers; ``seg_sums`` (S, F) with the sum of finite satisfaction and ``seg_counts``
+    (3, S, F) with the customers, this step's buyers (by their choice) and the count of finite
+    satisfaction per segment × firm. Customers are summed per chunk of ``chunk``
+    (``fast.CHUNK``) in parallel, then the chunks in order: the same bits whatever the number
+    of threads.
     """
     n, nf = pp.shape
     ns = seg_sums.shape[0]
@@ -158,10 +116,7 @@ def _step_sums(pp, puv, aware, active, supplier, segment, bought, choice, satisf
 
 
 def _mean(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """As ``kernels.mean_by_firm``: sum / count, NaN where the count is 0.
-
-    (No ``errstate`` needed: nothing is divided by 0, and NaN sums stay NaN silently.)
-    """
+    """Each sum over its count, NaN where the count is 0 (no division by 0: no ``errstate``)."""
     return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 

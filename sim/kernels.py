@@ -1,7 +1,11 @@
-"""Pure vectorised kernels of the choice core: arrays in, arrays out, randomness passed in.
+"""Pure vectorised kernels of the choice core: arrays in, arrays out.
 
-Shapes: ``N`` customers, ``F`` firms, ``D`` value dimensions. Each kernel works on all customers
-at once; none loops over customers in Python. They are tested alone against hand-computed values.
+Shapes: ``N`` customers, ``F`` firms, ``D`` value dimensions. Each kernel works on all rows at
+once; none loops over customers in Python. The step's own population-wide passes are compiled
+in their mechanism modules (``sim/mechanisms``); these kernels state the same equations for
+the places that need them on a few rows — explanations of a customer's choice, best-response
+strategies, the classroom debrief, the dashboard and validation — and the per-firm counts
+every mechanism takes. They are tested alone against hand-computed values.
 """
 
 from __future__ import annotations
@@ -26,14 +30,10 @@ def perceived_use_value(weights: np.ndarray, levels: np.ndarray, out: np.ndarray
 
     The sum runs over dimensions in order, elementwise, rather than through ``matmul``: BLAS
     would pick its summation order (and thread count) by machine, so results could differ
-    between the machines of a cluster, and its threads stall on busy shared cores. The
-    compiled path in ``sim.fast`` adds in the same order and gives the same bits.
+    between the machines of a cluster, and its threads stall on busy shared cores.
     """
     n, f = len(weights), len(levels)
     puv = np.empty((n, f)) if out is None else out
-    if fast.enabled() and weights.ndim == 2 and levels.ndim == 2:
-        fast.weighted_sums(weights, levels, puv)
-        return puv
     if levels.shape[1] == 0:
         puv[:] = 0.0
         return puv
@@ -92,14 +92,11 @@ def choice_utility(
     """
     util = value.copy()
     if supplier is not None and (loyalty is not None or switching_cost is not None):
-        has = supplier >= 0
-        rows = np.nonzero(has)[0]
-        cols = supplier[has]
+        own = np.arange(value.shape[1])[None, :] == supplier[:, None]  # the supplier's column
         if switching_cost is not None:
-            util[has] -= switching_cost[has, None]
-            util[rows, cols] += switching_cost[has]
+            util -= np.where(~own & (supplier >= 0)[:, None], switching_cost[:, None], 0.0)
         if loyalty is not None:
-            util[rows, cols] += loyalty[has]
+            util += np.where(own, loyalty[:, None], 0.0)
     util *= rationality
     util[~available] = -np.inf
     return util
@@ -118,77 +115,41 @@ def logit_probabilities(utility: np.ndarray) -> np.ndarray:
     return prob
 
 
-#: Added to the uniforms of ``gumbel_noise`` so that a draw of exactly 0 stays finite.
-_TINY = np.finfo(np.float64).tiny
-
-
-def gumbel_noise(rng: np.random.Generator, shape) -> np.ndarray:
-    """Standard Gumbel noise, ``−log(−log U)`` with U from ``rng.random`` (the choice noise).
-
-    Every Gumbel path of the model draws its noise here, so the compiled and the numpy choice
-    read the same numbers. ``rng.random`` gives multiples of 2⁻⁵³ in [0, 1); the smallest
-    positive normal double (~2.2e-308) is added first, which leaves every draw ≥ 2⁻⁵³ exactly
-    as it is and turns a draw of exactly 0 (probability 2⁻⁵³) into a finite noise of about
-    −6.6 instead of −inf. The largest draw, 1 − 2⁻⁵³, gives about +36.7.
-
-    Same law as ``rng.gumbel`` but a different stream, and about four times faster: numpy's
-    ``gumbel`` takes two scalar logarithms per draw, this one two vectorised passes of
-    ``np.log`` in place. Like ``np.exp`` elsewhere in the model, numpy's vectorised ``log``
-    may differ in the last bit between CPU families (AVX-512 or not), so seeded results can
-    differ in the last bits between such machines.
-
-    Returns:
-        ``shape`` float64 array of independent standard Gumbel draws.
-    """
-    noise = rng.random(shape)
-    np.add(noise, _TINY, out=noise)
-    np.log(noise, out=noise)
-    np.negative(noise, out=noise)
-    np.log(noise, out=noise)
-    np.negative(noise, out=noise)
-    return noise
-
-
-def choose_gumbel(utility: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Logit choice by the Gumbel-max trick: argmax of utility + standard Gumbel noise.
-
-    Returns:
-        (N,) chosen firm index, or ``NO_FIRM`` where no option is available.
-    """
-    noisy = gumbel_noise(rng, utility.shape)
-    noisy += utility
-    choice = np.argmax(noisy, axis=1).astype(np.int32)
-    choice[~np.isfinite(noisy[np.arange(len(choice)), choice])] = NO_FIRM
-    return choice
-
-
-def choose_inverse_cdf(utility: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Logit choice with one uniform per customer over the cumulative logit probabilities.
-
-    Same choice law as ``choose_gumbel`` with F times fewer random draws.
-    """
-    prob = logit_probabilities(utility)
-    cum = np.cumsum(prob, axis=1)
-    u = rng.random(len(utility))[:, None] * cum[:, -1:]
-    choice = np.minimum((cum <= u).sum(axis=1), utility.shape[1] - 1).astype(np.int32)
-    choice[cum[:, -1] <= 0] = NO_FIRM
-    return choice
-
-
-CHOOSERS = {"gumbel": choose_gumbel, "inverse_cdf": choose_inverse_cdf}
-
-
 def count_by_firm(firm_index: np.ndarray, n_firms: int, weights: np.ndarray | None = None):
     """Per-firm count (or weighted sum) over customers, ignoring ``NO_FIRM`` entries.
 
-    Counts are int64, weighted sums float64 (summed in index order either way, so the
-    compiled path in ``sim.fast`` gives the same numbers).
+    One compiled pass, no masks or copies. Counts are int64; weighted sums float64, added in
+    index order (indices outside ``0 .. n_firms − 1`` are ignored too).
     """
-    if fast.enabled() and getattr(firm_index, "ndim", 0) == 1 and firm_index.dtype.kind in "iu":
-        return fast.count_by_firm(firm_index, n_firms, weights)
-    valid = firm_index >= 0
-    w = None if weights is None else weights[valid]
-    return np.bincount(firm_index[valid], weights=w, minlength=n_firms)[:n_firms]
+    firm_index = np.asarray(firm_index)
+    if firm_index.dtype.kind not in "iu":
+        firm_index = firm_index.astype(np.int64)
+    if weights is None:
+        out = np.zeros(n_firms, dtype=np.int64)
+        _count(firm_index.reshape(-1), n_firms, out)
+        return out
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.shape != firm_index.shape:
+        raise ValueError("weights and firm_index must have the same shape")
+    out = np.zeros(n_firms)
+    _weighted_count(firm_index.reshape(-1), weights.reshape(-1), n_firms, out)
+    return out
+
+
+@fast.jit
+def _count(index, n_firms, out):
+    for i in range(index.shape[0]):
+        f = index[i]
+        if f >= 0 and f < n_firms:
+            out[f] += 1
+
+
+@fast.jit
+def _weighted_count(index, weights, n_firms, out):
+    for i in range(index.shape[0]):
+        f = index[i]
+        if f >= 0 and f < n_firms:
+            out[f] += weights[i]
 
 
 def mean_by_firm(firm_index: np.ndarray, values: np.ndarray, n_firms: int) -> np.ndarray:
@@ -200,15 +161,17 @@ def mean_by_firm(firm_index: np.ndarray, values: np.ndarray, n_firms: int) -> np
 
 
 def column_count(mask: np.ndarray) -> np.ndarray:
-    """(F,) int64 number of true entries in each column of an (N, F) boolean array."""
-    if fast.enabled() and mask.ndim == 2 and mask.dtype == np.bool_:
-        return fast.column_count(mask)
-    return mask.sum(axis=0)
+    """(F,) int64 number of true entries in each column of an (N, F) boolean array.
+
+    One compiled pass (numpy's boolean column sums are several times slower).
+    """
+    return _column_count(np.asarray(mask, dtype=np.bool_), np.zeros(mask.shape[1], dtype=np.int64))
 
 
-def column_mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Per-column mean of an (N, F) array over rows where ``mask`` is true (NaN if none)."""
-    counts = mask.sum(axis=0)
-    sums = np.where(mask, values, 0.0).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+@fast.jit
+def _column_count(mask, out):
+    n, f_count = mask.shape
+    for i in range(n):
+        for f in range(f_count):
+            out[f] += mask[i, f]  # branch-free: 4x faster than `if mask[i, f]` on random masks
+    return out

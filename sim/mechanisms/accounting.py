@@ -20,13 +20,13 @@ from sim.mechanisms import programmes
 def account(model) -> None:
     """Book every active firm's sales of this step and track cash distress."""
     units = model.step_stats["units"]
-    scale = getattr(model, "market_scale", 1.0)
     customers = kernels.count_by_firm(model.population.supplier, model.n_firms)
     with np.errstate(over="ignore", invalid="ignore"):  # extreme money is ±inf, said after the run
-        _book(model, units, scale, customers)
+        _book(model, units, model.market_scale, customers)
 
 
 def _book(model, units, scale, customers) -> None:
+    """Programme spend, the books and the distress count of every firm (``customers``: (F,))."""
     for firm in model.firms:
         if firm.active:
             firm.programme_spend = programmes.spend(model, firm, int(customers[firm.index]))

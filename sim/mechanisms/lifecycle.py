@@ -11,6 +11,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.mechanisms.state import State
+
+
+def _segment_weights(model) -> np.ndarray:
+    """(S, D) each segment's value weights as the scenario sets them."""
+    return np.array([[s.weights.get(d, 0.0) for d in model.dimensions]
+                     for s in model.spec.market.segments]).reshape(len(model.segment_names), -1)
+
+
+STATE = State(model={
+    "market_scale": 1.0,                      # market size relative to the start (market_size)
+    "event_log": lambda model: [],            # every event applied: step, type, firm, extras
+    "segment_weights": _segment_weights,      # (S, D) segment weights, moved by segment_shift
+})
+
 
 def enter(model, firm) -> None:
     """Put ``firm`` on the market: it becomes available to the customers who know of it."""
@@ -54,9 +69,7 @@ def apply_events(model) -> None:
 
 
 def _log(model, kind: str, firm: str | None, **extra) -> None:
-    log = getattr(model, "event_log", None)
-    if log is not None:
-        log.append({"step": model.steps, "type": kind, "firm": firm, **extra})
+    model.event_log.append({"step": model.steps, "type": kind, "firm": firm, **extra})
 
 
 def _change(model, event, firm) -> None:
@@ -90,10 +103,6 @@ def _cost_shock(model, event, firm) -> None:
             f.costs.fixed *= event.fixed_factor
 
 
-# Names under which customer mechanisms may keep quality expectations (first found is shifted).
-EXPECTATION_ARRAYS = ("adequate", "desired", "expected_quality", "expectation")
-
-
 def _segment_rows(model, segment: str | None) -> np.ndarray:
     pop = model.population
     if segment is None:
@@ -106,22 +115,16 @@ def _expectation_shock(model, event, firm) -> None:
     rows = _segment_rows(model, event.segment)
     if event.reference_price_factor is not None:
         pop.reference_price[rows] *= event.reference_price_factor
-    if event.delta is not None:
-        for name in EXPECTATION_ARRAYS:
-            values = getattr(pop, name, None)
-            if isinstance(values, np.ndarray) and values.shape[0] == pop.n:
-                values[rows] += event.delta
+    if event.delta is not None:  # the zone of tolerance (``expectations``) moves as a whole
+        for values in (pop.adequate, pop.desired):
+            values[rows] += event.delta
 
 
 def _segment_shift(model, event, firm) -> None:
     pop = model.population
     k = model.segment_names.index(event.segment)
     rows = _segment_rows(model, event.segment)
-    base = getattr(model, "segment_weights", None)
-    if base is None:
-        base = model.segment_weights = np.array(
-            [[s.weights.get(d, 0.0) for d in model.dimensions] for s in model.spec.market.segments]
-        )
+    base = model.segment_weights
     for dim, new in (event.weights or {}).items():
         d = model.dimensions.index(dim)
         old = base[k, d]
@@ -133,7 +136,7 @@ def _segment_shift(model, event, firm) -> None:
 
 
 def _market_size(model, event, firm) -> None:
-    model.market_scale = getattr(model, "market_scale", 1.0) * event.factor
+    model.market_scale = model.market_scale * event.factor
 
 
 APPLY = {

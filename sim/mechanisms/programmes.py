@@ -209,9 +209,7 @@ def spend(model, firm, customers: int | None = None) -> float:
 
 
 def install(model) -> None:
-    """Model-level state the programmes and events need, and their output columns."""
-    model.market_scale = 1.0
-    model.event_log = []
+    """Add the programmes' and this step's events' output columns to the firms table."""
     model.column_providers.append(columns)
 
 

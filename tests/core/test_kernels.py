@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from oracles import choice as choice_oracle
+from oracles import kernels as kernels_oracle
 
 from sim import kernels
 
@@ -52,8 +54,9 @@ def test_logit_probabilities_closed_form():
     assert p[1] == pytest.approx([0.0, 0.0, 0.0])
 
 
-@pytest.mark.parametrize("chooser", [kernels.choose_gumbel, kernels.choose_inverse_cdf])
-def test_choosers_follow_logit_law_and_respect_availability(chooser):
+@pytest.mark.parametrize("chooser", [choice_oracle.choose_gumbel, choice_oracle.choose_inverse_cdf])
+def test_oracle_choosers_follow_logit_law_and_respect_availability(chooser):
+    """The numpy samplers the compiled choice is tested against (``tests/oracles/choice.py``)."""
     n = 200_000
     util = np.tile(np.array([0.0, 1.0, 0.5, -np.inf]), (n, 1))
     util[:10, :] = -np.inf  # ten customers with no option
@@ -72,8 +75,27 @@ def test_count_and_mean_by_firm_ignore_no_firm():
     assert m[0] == 2.0 and np.isnan(m[1]) and m[2] == 3.0
 
 
-def test_column_mean_over_mask():
+def test_column_count():
+    mask = np.array([[True, False, True], [True, False, False]])
+    assert kernels.column_count(mask).tolist() == [2, 0, 1]
+
+
+def test_count_by_firm_weighted_and_out_of_range():
+    idx = np.array([0, 2, 5, -1, 0], dtype=np.int16)  # 5: no such firm
+    sums = kernels.count_by_firm(idx, 3, np.array([1.0, 2.0, 4.0, 100.0, 3.0]))
+    assert sums.dtype == np.float64 and sums.tolist() == [4.0, 0.0, 2.0]
+
+
+def test_choice_utility_without_supplier_columns_untouched():
+    """Loyalty only on the supplier, switching cost exactly subtracted from the others."""
+    value = np.array([[0.1, 0.2, 0.3]])
+    util = kernels.choice_utility(value, 1.0, np.ones((1, 3), bool), supplier=np.array([1]),
+                                  loyalty=np.array([0.0]), switching_cost=np.array([0.7]))
+    assert util.tolist() == [[0.1 - 0.7, 0.2, 0.3 - 0.7]]
+
+
+def test_oracle_column_mean_over_mask():
     vals = np.array([[1.0, 5.0], [3.0, 7.0]])
     mask = np.array([[True, False], [True, False]])
-    out = kernels.column_mean(vals, mask)
+    out = kernels_oracle.column_mean(vals, mask)
     assert out[0] == 2.0 and np.isnan(out[1])
