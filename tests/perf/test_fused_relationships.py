@@ -64,6 +64,9 @@ EXTREME = RelationshipParams(
     customer_value=CustomerValueParams(wallet_memory=1.0, retention_memory=1.0),
 )
 
+#: A convexity that is not a whole number takes the general power.
+FRACTIONAL = RelationshipParams(loyalty=LoyaltyParams(satisfaction_convexity=2.37))
+
 
 def _market(n: int, buyers: str, params: RelationshipParams, seed: int = 3):
     """A synthetic model with just what the relationship phases read."""
@@ -168,7 +171,8 @@ def _check_all(n, buyers, params):
 
 
 @pytest.mark.parametrize("buyers", ["none", "some", "all"])
-@pytest.mark.parametrize("params", [RelationshipParams(), EXTREME], ids=["default", "extreme"])
+@pytest.mark.parametrize("params", [RelationshipParams(), EXTREME, FRACTIONAL],
+                         ids=["default", "extreme", "fractional"])
 def test_relationship_phases_agree_with_their_oracles(buyers, params):
     model = _check_all(3000, buyers, params)
     assert model.population.loyalty.any() or buyers == "none"
