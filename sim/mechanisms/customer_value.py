@@ -21,6 +21,13 @@ import numpy as np
 
 from sim import fast, kernels
 from sim.mechanisms.cells import get, supplier_cells
+from sim.mechanisms.state import PerCustomer, State
+
+STATE = State(
+    customer={"wallet": PerCustomer(np.float32, per_firm=True)},  # share of wallet per firm
+    # per firm: smoothed share of its previous customers who rebought (NaN: not yet known)
+    model={"retention_estimate": lambda model: np.full(model.n_firms, np.nan)},
+)
 
 MAX_RETENTION = 0.999  # keeps the geometric sum finite when nobody ever leaves
 
@@ -41,10 +48,10 @@ def update_wallet(wallet, purchase_share, memory: float) -> np.ndarray:
 def setup(model) -> None:
     """The whole wallet starts at the initial supplier; retention is not yet known."""
     pop = model.population
-    pop.wallet = np.zeros((pop.n, model.n_firms), dtype=np.float32)
+    pop.wallet[:] = 0.0
     has = np.nonzero(pop.supplier >= 0)[0]
     pop.wallet[has, pop.supplier[has]] = 1.0
-    model.retention_estimate = np.full(model.n_firms, np.nan)
+    model.retention_estimate[:] = np.nan
 
 
 def update(model) -> None:
@@ -57,16 +64,9 @@ def update(model) -> None:
 
         share = kernels.logit_probabilities(utilities(model)[who])
         pop.wallet[who] = update_wallet(pop.wallet[who], share, p.wallet_memory)
-    elif fast.enabled():
+    else:
         _decay_and_add(pop.wallet, who, exp.cell, np.float32(1.0 - p.wallet_memory),
                        np.float32(p.wallet_memory))
-    else:  # the same update, in place: decay every share, add the purchase
-        keep = np.float32(1.0 - p.wallet_memory)
-        if len(who) == pop.n:
-            pop.wallet *= keep
-        else:
-            pop.wallet[who] *= keep
-        pop.wallet.reshape(-1)[exp.cell] += np.float32(p.wallet_memory)
     at_risk = stats["at_risk"]
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where(at_risk > 0, stats["retained"] / np.maximum(at_risk, 1), np.nan)
@@ -79,15 +79,17 @@ def update(model) -> None:
 
 @fast.jit
 def _decay_and_add(wallet, who, cell, keep, memory):
-    """``wallet[who] *= keep`` then ``wallet.flat[cell] += memory``, in float32, in place.
+    """Each buyer's shares × ``keep``, then + ``memory`` at the purchase's cell, in place.
 
-    Mirrors the numpy lines of :func:`update` (``"purchase"`` shares). Each buyer has one
-    purchase cell, so no cell repeats and adding in a loop equals numpy's buffered ``+=``.
+    The ``"single"`` share of wallet of the module docstring, in float32: ``keep`` is
+    1 − ``wallet_memory`` and each buyer has one purchase cell (flat index ``who × F + firm``).
+    ``who`` is sorted; runs of consecutive buyers are scaled as one contiguous stretch (which
+    numba vectorises).
     """
     nf = wallet.shape[1]
     flat = wallet.reshape(wallet.size)
     k, n_buyers = 0, who.shape[0]
-    while k < n_buyers:  # runs of consecutive buyers: one contiguous (vectorised) stretch
+    while k < n_buyers:
         start = end = who[k]
         while k < n_buyers and who[k] == end:
             end += 1
@@ -116,27 +118,20 @@ def lifetime_values(model) -> np.ndarray:
 
 
 def columns(model) -> dict[str, np.ndarray]:
-    """Per-firm retention this step, mean share of wallet and mean CLV of current customers."""
+    """Per-firm retention this step, mean share of wallet and mean CLV of current customers.
+
+    Firms without customers get NaN means.
+    """
     pop, nf, stats = model.population, model.n_firms, model.step_stats
     at_risk = stats["at_risk"]
     with np.errstate(invalid="ignore", divide="ignore"):
         retention = np.where(at_risk > 0, stats["retained"] / np.maximum(at_risk, 1), np.nan)
     discount_rate = model.spec.relationships.customer_value.discount_rate
-    if fast.enabled():
-        counts, sums = np.zeros(nf, dtype=np.int64), np.zeros((2, nf))
-        # np.clip(np.nan_to_num(r), 0, MAX_RETENTION) with fewer calls: fmax turns NaN into 0
-        r = np.minimum(np.fmax(model.retention_estimate, 0.0), MAX_RETENTION)
-        _value_sums(pop.supplier, pop.wallet, margins(model), r, 1.0 + discount_rate, counts,
-                    sums)
-        wallet, clv = _mean(sums, counts)
-        return {"retention": retention, "share_of_wallet": wallet, "clv": clv}
-    r = np.nan_to_num(model.retention_estimate, nan=0.0)
-    _, sup, cell = supplier_cells(model)
-    held = get(pop.wallet, cell)
-    wallet = kernels.mean_by_firm(sup, held.astype(np.float64), nf)
-    # lifetime_values(model)[has], without building and re-reading the (N,) array
-    clv = kernels.mean_by_firm(sup, lifetime_value(margins(model)[sup], held, r[sup],
-                                                   discount_rate), nf)
+    counts, sums = np.zeros(nf, dtype=np.int64), np.zeros((2, nf))
+    # retention estimates clipped to [0, MAX_RETENTION], NaN (no estimate yet) as 0
+    r = np.minimum(np.fmax(model.retention_estimate, 0.0), MAX_RETENTION)
+    _value_sums(pop.supplier, pop.wallet, margins(model), r, 1.0 + discount_rate, counts, sums)
+    wallet, clv = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
     return {"retention": retention, "share_of_wallet": wallet, "clv": clv}
 
 
@@ -144,10 +139,9 @@ def columns(model) -> dict[str, np.ndarray]:
 def _value_sums(supplier, wallet, margin, retention, growth, counts, sums):
     """Per supplier: customers, and sums of their share of wallet and of their CLV.
 
-    Mirrors the numpy lines of :func:`columns`: the wallet share at the supplier's cell (float32
-    widened to float64), ``lifetime_value`` with ``growth = 1 + d`` and the retention already
-    clipped per firm, summed in customer order as ``kernels.mean_by_firm``. Fills ``counts``
-    (F,) and ``sums`` (2, F): wallet shares, CLVs.
+    A customer's CLV is ``margin × wallet × growth / (growth − retention)`` (the module
+    docstring's with ``growth = 1 + d``), at the supplier's wallet cell. Fills ``counts``
+    (F,) and ``sums`` (2, F): wallet shares, CLVs, added in customer order.
     """
     nf = wallet.shape[1]
     for i in range(supplier.shape[0]):
@@ -157,8 +151,3 @@ def _value_sums(supplier, wallet, margin, retention, growth, counts, sums):
             counts[f] += 1
             sums[0, f] += held
             sums[1, f] += margin[f] * held * growth / (growth - retention[f])
-
-
-def _mean(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """As ``kernels.mean_by_firm``: sum / count, NaN where the count is 0."""
-    return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)

@@ -23,43 +23,35 @@ import numpy as np
 
 from sim import fast, kernels
 from sim.mechanisms import perception
+from sim.mechanisms.state import PerCustomer, State
+
+STATE = State(customer={
+    "zone_width": PerCustomer(np.float32, 1.0),  # the customer's zone-width multiplier
+    "adequate": PerCustomer(np.float32),         # adequate service level (PUV units)
+    "desired": PerCustomer(np.float32),          # desired service level (PUV units)
+})
 
 MIN_ZONE = 1e-3  # desired stays at least this much above adequate (relative)
 
 
 # -- kernels -------------------------------------------------------------------------------
 def zone_ratios(adequate_ratio: float, desired_ratio: float, width: np.ndarray):
-    """Per-customer (adequate, desired) ratios for zone-width multipliers ``width``."""
+    """Per-customer (adequate, desired) ratios for zone-width multipliers ``width``.
+
+    ``adequate = clip(1 − (1 − adequate_ratio) × width, 0.05, 1)`` and
+    ``desired = 1 + (desired_ratio − 1) × width``.
+    """
     low = np.clip(1.0 - (1.0 - adequate_ratio) * width, 0.05, 1.0)
     high = 1.0 + (desired_ratio - 1.0) * width
     return low, high
 
 
-def adapt_levels(level, ratio, performance, best, adaptation, pull, drift, bought):
-    """One step of an expectation level (adequate or desired), see the module docstring.
-
-    Args:
-        level: (N,) current level.
-        ratio: (N,) the level's ratio to expected performance.
-        performance: (N,) experienced performance (ignored where not ``bought``).
-        best: (N,) best base PUV known.
-        adaptation: weight of own experience.
-        pull: weight of the best known offer (upward only).
-        drift: relative exogenous drift per step.
-        bought: (N,) bool, who had an experience this step.
-
-    Returns:
-        (N,) new level.
-    """
-    own = np.where(bought, adaptation * (ratio * performance - level), 0.0)
-    level = level + own
-    level = level + pull * np.maximum(0.0, ratio * best - level)
-    return level * (1.0 + drift)
-
-
 # -- phases --------------------------------------------------------------------------------
 def setup(model) -> None:
-    """Starting expectations: the zone around the current supplier's base PUV."""
+    """Starting expectations: the zone around the current supplier's base PUV.
+
+    Customers without a supplier expect the mean base PUV of the offers they know.
+    """
     pop = model.population
     p = model.spec.relationships.expectations
     base = kernels.perceived_use_value(pop.weights, model.levels_matrix())
@@ -72,10 +64,10 @@ def setup(model) -> None:
         width = model.relationship_rng.lognormal(-0.5 * p.zone_spread**2, p.zone_spread, pop.n)
     else:
         width = np.ones(pop.n)
-    pop.zone_width = width.astype(np.float32)
+    pop.zone_width[:] = width
     low, high = zone_ratios(p.adequate_ratio, p.desired_ratio, width)
-    pop.adequate = (low * expected).astype(np.float32)
-    pop.desired = np.maximum(high * expected, pop.adequate * (1 + MIN_ZONE)).astype(np.float32)
+    pop.adequate[:] = low * expected
+    pop.desired[:] = np.maximum(high * expected, pop.adequate * (1 + MIN_ZONE))
 
 
 def update(model) -> None:
@@ -84,63 +76,48 @@ def update(model) -> None:
         return
     pop, exp = model.population, model.experience
     p = model.spec.relationships.expectations
-    if fast.enabled():
-        _adapt_fused(pop.adequate, pop.desired, pop.zone_width, exp.who, exp.performance,
-                     exp.best, np.float32(1.0 - p.adequate_ratio),
-                     np.float32(p.desired_ratio - 1.0), float(p.adaptation),
-                     float(p.best_offer_pull), 1.0 + p.drift)
-        perception.adapt_reference_price(model)
-        return
-    perf = np.zeros(pop.n)
-    bought = np.zeros(pop.n, dtype=bool)
-    perf[exp.who] = exp.performance
-    bought[exp.who] = True
-    low, high = zone_ratios(p.adequate_ratio, p.desired_ratio, pop.zone_width)
-    args = (perf, exp.best, p.adaptation, p.best_offer_pull, p.drift, bought)
-    adequate = adapt_levels(pop.adequate, low, *args)
-    desired = adapt_levels(pop.desired, high, *args)
-    pop.adequate[:] = np.maximum(adequate, 0.0)
-    pop.desired[:] = np.maximum(desired, pop.adequate * (1 + MIN_ZONE) + 1e-9)
+    _adapt(pop.adequate, pop.desired, pop.zone_width, exp.who, exp.performance, exp.best,
+           float(p.adequate_ratio), float(p.desired_ratio), float(p.adaptation),
+           float(p.best_offer_pull), 1.0 + p.drift)
     perception.adapt_reference_price(model)
 
 
-# -- compiled twin (same arithmetic, same precision, same order; see ``sim.fast``) -----------
+# -- compiled pass -------------------------------------------------------------------------
 @fast.jit
 def _adapt_level(level, ratio, performance, bought, best, adaptation, pull, growth):
-    """``adapt_levels`` for one customer: float32 level and ratio, float64 arithmetic."""
-    own = adaptation * (np.float64(ratio) * performance - level) if bought else 0.0
-    new = level + own
-    gap = np.float64(ratio) * best - new
-    new = new + pull * (0.0 if 0.0 >= gap else gap)  # np.maximum(0.0, gap): NaN propagates
-    return new * growth
+    """One expectation level after this step (the module docstring's three lines)."""
+    if bought:
+        level += adaptation * (ratio * performance - level)
+    gap = ratio * best - level
+    level += pull * (gap if gap > 0.0 or np.isnan(gap) else 0.0)  # upward only; NaN stays
+    return level * growth
 
 
 @fast.jit
-def _adapt_fused(adequate, desired, zone_width, who, performance, best, adequate_gap,
-                 desired_gap, adaptation, pull, growth):
-    """``update``'s numpy lines (before the reference price) for every customer, in place.
+def _adapt(adequate, desired, zone_width, who, performance, best, adequate_ratio, desired_ratio,
+           adaptation, pull, growth):
+    """Every customer's adequate and desired levels after this step, in place.
 
-    ``zone_ratios`` in float32 (``adequate_gap`` = float32(1 − adequate_ratio) and
-    ``desired_gap`` = float32(desired_ratio − 1), as numpy casts the Python floats), both
-    levels through ``adapt_levels``, then adequate ≥ 0 and desired above it, stored as float32.
+    Each level moves by ``_adapt_level`` with its ratio (``zone_ratios`` of the customer's
+    zone width); then adequate ≥ 0 and desired ≥ adequate × (1 + ``MIN_ZONE``) + 1e-9.
+    Levels are stored as float32 and computed in float64; ``growth`` is 1 + drift.
     """
     n_rows = adequate.shape[0]
-    perf, bought = np.zeros(n_rows), np.zeros(n_rows, dtype=np.bool_)  # as numpy's scatter
+    perf, bought = np.zeros(n_rows), np.zeros(n_rows, dtype=np.bool_)
     for i in range(who.shape[0]):
         perf[who[i]] = performance[i]
         bought[who[i]] = True
-    one, floor = np.float32(1.0), np.float32(0.05)
-    zone, eps = np.float32(1 + MIN_ZONE), np.float32(1e-9)
     for n in range(n_rows):
-        low = one - adequate_gap * zone_width[n]
+        width = np.float64(zone_width[n])
+        low = 1.0 - (1.0 - adequate_ratio) * width
         if not np.isnan(low):
-            low = low if low > floor else floor
-            low = low if low < one else one
-        high = one + desired_gap * zone_width[n]
+            low = min(max(low, 0.05), 1.0)
+        high = 1.0 + (desired_ratio - 1.0) * width
         a = _adapt_level(np.float64(adequate[n]), low, perf[n], bought[n], best[n], adaptation,
                          pull, growth)
         d = _adapt_level(np.float64(desired[n]), high, perf[n], bought[n], best[n], adaptation,
                          pull, growth)
-        adequate[n] = a if (a >= 0.0 or np.isnan(a)) else 0.0
-        bound = np.float64(adequate[n] * zone + eps)
+        a = a if (a >= 0.0 or np.isnan(a)) else 0.0
+        adequate[n] = a
+        bound = np.float64(adequate[n]) * (1 + MIN_ZONE) + 1e-9
         desired[n] = d if (d >= bound or np.isnan(d)) else bound

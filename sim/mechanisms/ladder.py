@@ -20,48 +20,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import fast, kernels
-from sim.mechanisms.cells import cells, get, put, supplier_cells
+from sim import fast
+from sim.mechanisms.state import PerCustomer, State
 
 PROSPECT, CUSTOMER, CLIENT, SUPPORTER, ADVOCATE, PARTNER = range(6)
 RUNGS = ("prospect", "customer", "client", "supporter", "advocate", "partner")
 
+STATE = State(customer={
+    "rung": PerCustomer(np.int8, PROSPECT, per_firm=True),  # rung with each firm (PROSPECT …)
+    "tenure": PerCustomer(np.int16),  # consecutive purchases from the current supplier
+})
 
-# -- kernels -------------------------------------------------------------------------------
-def climb(rung, new, satisfied, dissatisfied, trust, thresholds, up_probability, down_steps, u):
-    """Next rung of each buyer's relationship with the firm they bought from.
-
-    Args:
-        rung: (B,) current rung (int).
-        new: (B,) first purchase from this firm since being a prospect.
-        satisfied: (B,) the purchase satisfied (or a complaint about it was recovered).
-        dissatisfied: (B,) the purchase dissatisfied and was not recovered.
-        trust: (B,) trust after this purchase.
-        thresholds: (6,) trust needed to be on each rung (prospect and customer need none).
-        up_probability: chance to climb when eligible.
-        down_steps: rungs lost after a failure.
-        u: (B,) uniforms.
-
-    Returns:
-        (B,) new rung, int8.
-    """
-    rung = rung.astype(np.int16)
-    nxt = np.minimum(rung + 1, PARTNER)
-    up = satisfied & ~new & (trust >= thresholds[nxt]) & (u < up_probability) & (rung < PARTNER)
-    out = np.where(up, nxt, rung)
-    out = np.where(dissatisfied & ~new, np.maximum(out - down_steps, CUSTOMER), out)
-    out = np.where(new, CUSTOMER, out)
-    return out.astype(np.int8)
+MAX_TENURE = np.iinfo(np.int16).max
 
 
 # -- phases --------------------------------------------------------------------------------
 def setup(model) -> None:
     """Everyone starts as a customer of their initial supplier, with one period of tenure."""
     pop = model.population
-    pop.rung = np.zeros((pop.n, model.n_firms), dtype=np.int8)
+    pop.rung[:] = PROSPECT
     has = np.nonzero(pop.supplier >= 0)[0]
     pop.rung[has, pop.supplier[has]] = CUSTOMER
-    pop.tenure = np.where(pop.supplier >= 0, 1, 0).astype(np.int16)
+    pop.tenure[:] = pop.supplier >= 0
 
 
 def thresholds(model) -> np.ndarray:
@@ -72,67 +52,48 @@ def thresholds(model) -> np.ndarray:
 
 
 def update(model) -> None:
-    """Move every buyer's relationship on the ladder and update tenure."""
+    """Move every buyer's relationship on the ladder and update tenure.
+
+    One pass moves every buyer except the climbs and lists those who could climb; they draw
+    one uniform each from the relationship stream, in buyer order, and a second pass lifts
+    those whose draw is below ``up_probability``.
+    """
     pop, exp = model.population, model.experience
     p = model.spec.relationships.ladder
-    th = thresholds(model)
-    if fast.enabled():
-        next_threshold = th[np.minimum(np.arange(PARTNER + 1) + 1, PARTNER)]
-        could = np.empty(len(exp.who), dtype=np.int64)
-        k = _move_fused(pop.rung, pop.trust, exp.who, exp.firm, exp.new, exp.z, exp.recovered,
-                        next_threshold, pop.previous_supplier, pop.tenure, int(p.down_steps),
-                        could)
-        _climb_fused(pop.rung, exp.who, exp.firm, could, model.relationship_rng.random(k),
-                     float(p.up_probability))
-        return
-    who = exp.who
-    prev = pop.previous_supplier[who]
-    left = exp.new & (prev >= 0)
-    put(pop.rung, cells(who[left], prev[left], model.n_firms), PROSPECT)
-    rung, trust = get(pop.rung, exp.cell), get(pop.trust, exp.cell)
-    satisfied = exp.satisfied
-    # draw only for the relationships that could climb (one uniform each)
-    could = satisfied & ~exp.new & (rung < PARTNER) & (trust >= th[np.minimum(rung + 1, PARTNER)])
-    u = np.ones(len(who))
-    u[could] = model.relationship_rng.random(int(could.sum()))
-    put(pop.rung, exp.cell, climb(rung, exp.new, satisfied, exp.dissatisfied, trust, th,
-                                  p.up_probability, p.down_steps, u))
-    tenure = np.where(exp.new, 1, pop.tenure[who].astype(np.int32) + 1)
-    pop.tenure[who] = np.minimum(tenure, np.iinfo(np.int16).max)
+    next_threshold = thresholds(model)[np.minimum(np.arange(PARTNER + 1) + 1, PARTNER)]
+    could = np.empty(len(exp.who), dtype=np.int64)
+    k = _move(pop.rung, pop.trust, exp.who, exp.firm, exp.new, exp.z, exp.recovered,
+              next_threshold, pop.previous_supplier, pop.tenure, int(p.down_steps), could)
+    _climb(pop.rung, exp.who, exp.firm, could, model.relationship_rng.random(k),
+           float(p.up_probability))
 
 
 def rung_counts(model) -> dict[str, np.ndarray]:
     """Per firm, relationships on each rung: prospects are aware non-customers."""
     pop, nf = model.population, model.n_firms
-    out: dict[str, np.ndarray] = {}
-    if fast.enabled():
-        counts = np.zeros((nf, 6), dtype=np.int64)
-        aware, aware_customers = np.zeros(nf, dtype=np.int64), np.zeros(nf, dtype=np.int64)
-        _rung_counts_fused(pop.supplier, pop.rung, pop.aware, counts, aware, aware_customers)
-        out["ladder_prospect"] = aware - aware_customers
-    else:
-        _, sup, cell = supplier_cells(model)
-        key = sup.astype(np.int64) * 6 + get(pop.rung, cell)
-        counts = np.bincount(key, minlength=6 * nf).reshape(nf, 6)
-        aware_customers = np.bincount(sup[get(pop.aware, cell)], minlength=nf)
-        out["ladder_prospect"] = kernels.column_count(pop.aware) - aware_customers
+    counts = np.zeros((nf, 6), dtype=np.int64)
+    aware, aware_customers = np.zeros(nf, dtype=np.int64), np.zeros(nf, dtype=np.int64)
+    _rung_counts(pop.supplier, pop.rung, pop.aware, counts, aware, aware_customers)
+    out = {"ladder_prospect": aware - aware_customers}
     for r in range(CUSTOMER, PARTNER + 1):
         out[f"ladder_{RUNGS[r]}"] = counts[:, r]
     return out
 
 
-# -- compiled twins (same decisions, same draws; see ``sim.fast``) ---------------------------
+# -- compiled passes -----------------------------------------------------------------------
 @fast.jit
-def _move_fused(rung, trust, who, firm, new, z, recovered, next_threshold, previous_supplier,
-                tenure, down_steps, could):
-    """``update``'s numpy lines for each buyer in one pass, in place, except the climbs.
+def _move(rung, trust, who, firm, new, z, recovered, next_threshold, previous_supplier, tenure,
+          down_steps, could):
+    """Every buyer's move on the ladder except the climbs, and tenure, in place.
 
-    The firm a new buyer left drops them to prospect; new buyers become customers, unrecovered
-    failures fall ``down_steps`` rungs (not below customer), tenure counts on. The buyers who
-    *could* climb (``could`` of ``update``) keep their rung; their positions among the buyers
-    go to ``could`` in buyer order, and their number is returned: one uniform each.
-    ``next_threshold[r]`` is ``thresholds[min(r + 1, PARTNER)]``. Branch-free where the
-    outcome is a coin toss (a mispredicted branch per buyer would triple the cost).
+    The firm a new buyer left drops them to prospect and the new firm makes them a customer;
+    a purchase that dissatisfied (``z < 0``, not recovered) falls ``down_steps`` rungs, not
+    below customer; tenure restarts at 1 with a new firm and counts on otherwise (capped at
+    the int16 maximum). A satisfied repeat buyer below partner whose trust reaches
+    ``next_threshold[rung]`` (the threshold of the rung above) *could* climb: their positions
+    among the buyers go to ``could`` in buyer order, and their number is returned.
+    Branch-free where the outcome is a coin toss (a mispredicted branch per buyer would triple
+    the cost).
     """
     k = 0
     for i in range(who.shape[0]):
@@ -145,13 +106,13 @@ def _move_fused(rung, trust, who, firm, new, z, recovered, next_threshold, previ
         k += (not dissatisfied) & (not is_new) & (r < PARTNER) & (trust[n, f] >= next_threshold[r])
         fallen = max(r - down_steps, CUSTOMER)
         rung[n, f] = CUSTOMER if is_new else (fallen if dissatisfied else r)
-        tenure[n] = 1 if is_new else min(np.int32(tenure[n]) + 1, 32767)
+        tenure[n] = 1 if is_new else min(np.int32(tenure[n]) + 1, MAX_TENURE)
     return k
 
 
 @fast.jit
-def _climb_fused(rung, who, firm, could, u, up_probability):
-    """``climb``'s step up: the ``could`` buyers whose uniform is below ``up_probability``."""
+def _climb(rung, who, firm, could, u, up_probability):
+    """The buyers listed in ``could`` whose uniform is below ``up_probability`` climb a rung."""
     for j in range(u.shape[0]):
         i = could[j]
         if u[j] < up_probability:
@@ -159,8 +120,8 @@ def _climb_fused(rung, who, firm, could, u, up_probability):
 
 
 @fast.jit
-def _rung_counts_fused(supplier, rung, aware, counts, aware_all, aware_customers):
-    """``rung_counts``'s bincounts and column count in one pass over the customers."""
+def _rung_counts(supplier, rung, aware, counts, aware_all, aware_customers):
+    """Per firm: customers on each rung, customers aware of it, and aware customers of it."""
     n_rows, n_firms = aware.shape
     for n in range(n_rows):
         for f in range(n_firms):

@@ -21,7 +21,7 @@ import numba
 import numpy as np
 
 from sim import fast, kernels
-from sim.mechanisms.cells import firm_values, get, put
+from sim.mechanisms.cells import firm_values
 from sim.mechanisms.state import PerCustomer, State
 
 STATE = State(customer={
@@ -39,12 +39,6 @@ def customer_sacrifice(weights: np.ndarray, sacrifice: float) -> np.ndarray:
     return sacrifice * total_weight
 
 
-def learn(knowledge: np.ndarray, rate: np.ndarray) -> np.ndarray:
-    """Knowledge after one more purchase, in [0, 1]."""
-    rate = np.clip(rate, 0.0, 1.0)
-    return knowledge + rate * (1.0 - knowledge)
-
-
 # -- phase ---------------------------------------------------------------------------------
 def update(model) -> None:
     """Firms learn about their buyers; the buyers' PUV of them rises by the learned gain."""
@@ -53,24 +47,17 @@ def update(model) -> None:
     pop, exp = model.population, model.experience
     p = model.spec.relationships.learning
     rate = firm_values(model, "learning_rate", p.default_rate)
-    if fast.enabled():
-        _learn_fused(pop.knowledge, pop.value_shift, pop.weights, exp.who, exp.firm,
-                     np.clip(rate, 0.0, 1.0), float(p.customer_sacrifice))
-        return
-    old = get(pop.knowledge, exp.cell).astype(np.float64)
-    new = learn(old, rate[exp.firm])
-    put(pop.knowledge, exp.cell, new)
-    sacrifice = customer_sacrifice(pop.weights[exp.who], p.customer_sacrifice)
-    put(pop.value_shift, exp.cell, get(pop.value_shift, exp.cell) + sacrifice * (new - old))
+    _learn(pop.knowledge, pop.value_shift, pop.weights, exp.who, exp.firm,
+           np.clip(rate, 0.0, 1.0), float(p.customer_sacrifice))
 
 
 @fast.pjit
-def _learn_fused(knowledge, value_shift, weights, who, firm, rate, sacrifice):
-    """``update``'s numpy lines for each buyer in one pass, in place.
+def _learn(knowledge, value_shift, weights, who, firm, rate, sacrifice):
+    """Each buyer's firm learns, and the buyer's PUV of it rises by the gain, in place.
 
-    ``learn`` in float64 from the stored float32 knowledge (stored back as float32), and the
-    value shift grows by ``customer_sacrifice`` (the weights summed in dimension order) × the
-    float64 knowledge gained. ``rate`` is already clipped to [0, 1].
+    ``knowledge ← knowledge + rate × (1 − knowledge)`` (computed in float64, stored as
+    float32) and ``value_shift += sacrifice × Σ_d weights[d] × (knowledge gained)``, the
+    module docstring's learned gain. ``rate`` is each firm's rate, already clipped to [0, 1].
     """
     n_dims = weights.shape[1]
     for i in numba.prange(who.shape[0]):
@@ -78,7 +65,7 @@ def _learn_fused(knowledge, value_shift, weights, who, firm, rate, sacrifice):
         old = np.float64(knowledge[n, f])
         new = old + rate[f] * (1.0 - old)
         knowledge[n, f] = np.float32(new)
-        total_weight = weights[n, 0] if n_dims > 0 else 0.0
-        for d in range(1, n_dims):
+        total_weight = 0.0
+        for d in range(n_dims):
             total_weight += weights[n, d]
-        value_shift[n, f] = value_shift[n, f] + sacrifice * total_weight * (new - old)
+        value_shift[n, f] += sacrifice * total_weight * (new - old)

@@ -2,21 +2,20 @@
 
 import numpy as np
 import pytest
+from oracles import bonds, ladder, learning, loyalty
 from oracles import complaints as complaints_oracle
+from oracles import expectations as expectation_oracle
 from oracles import fatigue as fatigue_oracle
 from oracles import word_of_mouth as wom_oracle
 
 from sim.mechanisms import (
-    bonds,
     complaints,
     customer_value,
     expectations,
-    ladder,
-    learning,
-    loyalty,
     satisfaction,
     word_of_mouth,
 )
+from sim.mechanisms.learning import customer_sacrifice
 from sim.scenario.relationships import BondParams, LoyaltyParams
 
 
@@ -87,7 +86,7 @@ def test_switching_cost_structural_bond_is_strongest_and_builds_with_tenure():
 def test_learning_approaches_full_knowledge():
     k = learning.learn(np.array([0.0, 0.5, 1.0]), np.array([0.1, 0.5, 0.3]))
     np.testing.assert_allclose(k, [0.1, 0.75, 1.0])
-    np.testing.assert_allclose(learning.customer_sacrifice(np.array([[0.5, 0.5]]), 0.1), [0.1])
+    np.testing.assert_allclose(customer_sacrifice(np.array([[0.5, 0.5]]), 0.1), [0.1])
 
 
 def test_lifetime_value_is_a_discounted_geometric_sum():
@@ -114,7 +113,7 @@ def test_contact_stock_and_excess():
 
 
 def test_expectations_adapt_and_are_pulled_up_only():
-    level = expectations.adapt_levels(
+    level = expectation_oracle.adapt_levels(
         np.array([1.0, 1.0, 1.0]), np.array([0.8, 0.8, 0.8]), np.array([1.0, 1.0, 0.0]),
         np.array([1.0, 2.0, 0.5]), 0.1, 0.5, 0.0, np.array([True, True, False]),
     )
