@@ -66,7 +66,7 @@ def _change(model, event, firm) -> None:
     if change.nonmonetary_cost is not None:
         firm.nonmonetary_cost = float(change.nonmonetary_cost)
     firm.apply(Action(price=change.price, attributes=change.attributes,
-                      programmes=change.programmes))
+                      programmes=change.programmes, expense=change.expense))
 
 
 def _service_failure(model, event, firm) -> None:
