@@ -262,6 +262,11 @@ class Classroom:
                     f"attributes.{dim}: can move at most {settings.max_attribute_change:g} per "
                     f"round, from {offer['attributes'][dim]:.2f} (got {level:g})"
                 )
+        claimed = decision.promise.attributes if decision.promise is not None else None
+        for dim in claimed or {}:
+            if dim not in offer["attributes"]:
+                problems.append(f"promise.attributes.{dim}: unknown dimension; known: "
+                                f"{', '.join(offer['attributes'])}")
         segments = [s.name for s in info.scenario.market.segments]
         for i, order in enumerate(decision.research):
             if order.segment is not None and order.segment not in segments:
@@ -309,7 +314,7 @@ class Classroom:
         return {"price": float(price), "attributes": levels, "programmes": programmes}
 
     def budget(self, info: GameInfo, team: Team, closed: int) -> dict:
-        """Cash the team has going into the round after ``closed``, net of research bought."""
+        """Cash the team has going into the round after ``closed`` (research bought is in it)."""
         if closed == 0:
             spec = info.scenario.firms[info.scenario.firm_index(team.firm)]
             cash = float(spec.cash)
@@ -319,7 +324,7 @@ class Classroom:
             cash = float(mine["cash"].iat[-1]) if len(mine) else 0.0
         with self.store.read() as con:
             research = sum(float(p["cost"]) for p in Store.purchases(con, info.id, team.name))
-        available = max(cash - research + info.settings.credit_line, 0.0)
+        available = max(cash + info.settings.credit_line, 0.0)
         return {"cash": cash, "research_spent": research, "available": available}
 
     # -- closing rounds -----------------------------------------------------------------------
@@ -446,7 +451,7 @@ class Classroom:
         for p in purchases:
             spend[(int(p["round"]), team.firm)] += float(p["cost"])
         rounds = reports.by_round(results["firms"], info.periods)
-        card = reports.scorecard(rounds, info.settings.scoring, self._research_spend(info))
+        card = reports.scorecard(rounds, info.settings.scoring)
         report = reports.private_report(rounds, results["segments"], info.periods, round_no,
                                         team.firm, spend, research, card)
         return {"team": team.name, **report}
@@ -496,21 +501,13 @@ class Classroom:
         if results["firms"].empty:
             return []
         rounds = reports.by_round(results["firms"], info.periods)
-        card = reports.scorecard(rounds, info.settings.scoring, self._research_spend(info))
+        card = reports.scorecard(rounds, info.settings.scoring)
         team_of = info.team_of_firm()
         return [
             {"firm": r.firm, "team": team_of.get(r.firm), "score": float(r.score),
              "rounds": int(r.rounds)}
             for r in reports.totals(card).itertuples()
         ]
-
-    def _research_spend(self, info: GameInfo) -> dict:
-        with self.store.read() as con:
-            rows = Store.purchases(con, info.id)
-        firm_of = {t.name: t.firm for t in info.teams}
-        return reports.research_spend_table(
-            {"round": r["round"], "firm": firm_of[r["team"]], "cost": r["cost"]} for r in rows
-        )
 
     # -- export and debrief -------------------------------------------------------------------
     def export(self, game_id: str, teacher_secret: str | None, out: str | Path,
@@ -558,7 +555,8 @@ class Classroom:
                     "revisions": revisions, "price": decision.get("price"),
                     "attributes": json.dumps(decision["attributes"], sort_keys=True)
                     if decision.get("attributes") else None,
-                    **{f: decision.get(f) for f in engine.PROGRAMME_FIELDS},
+                    **{f: json.dumps(v, sort_keys=True) if isinstance(v, dict) else v
+                       for f in engine.PROGRAMME_FIELDS for v in [decision.get(f)]},
                     "research": json.dumps(decision.get("research", [])),
                     "decision": json.dumps(decision, sort_keys=True),
                 })

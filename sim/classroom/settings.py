@@ -20,15 +20,25 @@ from pydantic import (
     model_validator,
 )
 
+from sim.scenario.schema import Programmes
+from sim.scenario.service_ideas import (
+    ParticipationProgramme,
+    PromiseProgramme,
+    TargetingProgramme,
+)
+
 RELATIONSHIP_LEVELS = ("basic", "reactive", "accountable", "proactive", "partnership")
 RESEARCH_KINDS = ("segment_survey", "competitor_benchmark", "satisfaction_survey")
 # Decision fields a teacher can open or close; "research" is market research purchases.
 DECISION_FIELDS = (
     "price", "attributes", "internal_marketing", "advertising", "quality_investment",
-    "relationship_level", "research",
+    "relationship_level", "promise", "participation", "targeting", "research",
 )
 # Per-period spending programmes (money per period of the round).
 SPENDING_FIELDS = ("internal_marketing", "advertising", "quality_investment")
+# The scenario's programme sections a team sets whole (``Programmes.promise`` etc.); their
+# bounds, titles and descriptions are the scenario schema's own.
+SECTION_FIELDS = ("promise", "participation", "targeting")
 SCORE_METRICS = ("profit", "share", "satisfaction", "clv")
 
 
@@ -104,9 +114,25 @@ class Decision(_Strict):
         description="basic, reactive, accountable, proactive or partnership: higher levels cost "
         "more per customer and build stronger bonds.",
     )
+    promise: PromiseProgramme | None = Field(
+        None, title=Programmes.model_fields["promise"].title,
+        description="What you promise customers relative to what you deliver (ratio 1 honest, "
+        "above 1 over-promising, below 1 modest); replaces your current promise.",
+    )
+    participation: ParticipationProgramme | None = Field(
+        None, title=Programmes.model_fields["participation"].title,
+        description="Customers take part in the service (level 0 stops it); training is spend "
+        "per period. Replaces your current participation programme.",
+    )
+    targeting: TargetingProgramme | None = Field(
+        None, title=Programmes.model_fields["targeting"].title,
+        description="A care budget per period for your customers, uniform or tiered by "
+        "estimated value (budget 0 stops it). Replaces your current targeting programme.",
+    )
     research: list[ResearchOrder] = Field(
         default_factory=list, title="Market research", max_length=5,
-        description="Studies to buy this round (cost is charged to your budget).",
+        description="Studies to buy this round; their cost is booked in the round's first "
+        "period, so it shows in that round's profit and cash.",
     )
 
     @field_validator("attributes")
@@ -130,8 +156,13 @@ class Decision(_Strict):
         return fields + (["research"] if self.research else [])
 
     def spending_per_period(self) -> float:
-        """Programme spending per period."""
-        return sum(getattr(self, f) or 0.0 for f in SPENDING_FIELDS)
+        """Programme spending per period this decision sets (training and care budget included)."""
+        total = sum(getattr(self, f) or 0.0 for f in SPENDING_FIELDS)
+        if self.participation is not None:
+            total += self.participation.training
+        if self.targeting is not None:
+            total += self.targeting.budget
+        return total
 
 
 class StudyPrice(_Strict):
