@@ -465,19 +465,43 @@ class Classroom:
         offer = self.offer(info, team, closed) if not status["finished"] else None
         with self.store.read() as con:
             pending = Store.effective_decisions(con, info.id).get(closed + 1, {}).get(team.name)
-        spec = info.scenario.firms[info.scenario.firm_index(team.firm)]
-        low, high = (spec.price * x for x in info.settings.price_range)
         return {
             "game": info.id, "team": team.name, "firm": team.firm, "status": status,
             "offer": offer, "budget": self.budget(info, team, closed),
-            "limits": {"price": [low, high],
-                       "max_attribute_change": info.settings.max_attribute_change,
-                       "open_decisions": list(info.settings.open_decisions),
-                       "segments": [s.name for s in info.scenario.market.segments],
-                       "research": info.settings.research.model_dump()},
+            "limits": self.limits(info, team),
             "pending": None if pending is None else
             {"decision": pending[0], "submitted_at": pending[1], "revisions": pending[2]},
         }
+
+    @staticmethod
+    def limits(info: GameInfo, team: Team) -> dict:
+        """The game's rules for a team's decision form: what is open and within which bounds."""
+        spec = info.scenario.firms[info.scenario.firm_index(team.firm)]
+        low, high = (spec.price * x for x in info.settings.price_range)
+        return {"price": [low, high],
+                "max_attribute_change": info.settings.max_attribute_change,
+                "open_decisions": list(info.settings.open_decisions),
+                "segments": [s.name for s in info.scenario.market.segments],
+                "research": info.settings.research.model_dump()}
+
+    def what_if_view(self, game_id: str, teacher_secret: str | None, team_name: str,
+                     round_no: int) -> dict:
+        """What the what-if form needs for one team and closed round.
+
+        Returns:
+            The team's rules (``limits``), its offer going into the round, the periods per
+            round and the decision it played that round (``played``; ``{}`` for none).
+        """
+        self._teacher(game_id, teacher_secret)
+        info = self.info(game_id)
+        team = info.team_named(team_name)
+        closed, frozen, _ = self.frozen(info)
+        if not 1 <= round_no <= closed:
+            raise ClassroomError(f"round must be a closed round, 1 to {closed}, got {round_no}")
+        played = frozen.get(round_no, {}).get(team.name)
+        return {"team": team.name, "firm": team.firm, "periods": info.periods,
+                "limits": self.limits(info, team), "offer": self.offer(info, team, round_no - 1),
+                "played": played[0] if played else {}}
 
     def teacher_view(self, game_id: str, teacher_secret: str | None) -> dict:
         """Status with every team's submission for the open round, and the scores so far."""
@@ -618,7 +642,8 @@ class Classroom:
             parsed = parse_decision(decision)
             changed.setdefault(round_no, {})[team.name] = (
                 parsed.record(), "counterfactual", 1)
-        actual = reports.by_round(self._replay(info, closed, frozen)["firms"], info.periods)
+        # what was played comes from the replay cache; only the what-if is replayed
+        actual = reports.by_round(self.results(info)["firms"], info.periods)
         what_if = reports.by_round(self._replay(info, closed, changed)["firms"], info.periods)
         return debrief_mod.compare(actual, what_if)
 
