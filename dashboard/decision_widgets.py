@@ -157,7 +157,7 @@ def decision_widgets(limits: dict, offer: dict, start: dict, periods: int,
                 decision[name] = section
     research = 0.0
     if "research" in opened:
-        orders = _research_widgets(limits["segments"], start.get("research", []), key)
+        orders = research_widgets(limits["segments"], start.get("research", []), key)
         if orders:
             decision["research"] = orders
             prices = ResearchPrices.model_validate(limits["research"])
@@ -178,7 +178,8 @@ def _attribute_widgets(step: float, offer: dict, start: dict, key: Key) -> dict:
     return {"attributes": changed} if changed else {}
 
 
-def _research_widgets(segments: list[str], start: list[dict], key: Key) -> list[dict]:
+def research_widgets(segments: list[str], start: list[dict], key: Key) -> list[dict]:
+    """Market research orders (how many studies, and each one's kind, segment and sample)."""
     n = st.number_input("Market research studies to buy", 0, 5, len(start), key=key("nresearch"))
     orders = []
     for i in range(int(n)):
