@@ -13,6 +13,7 @@ booked in the round's first step, so it shows in the firm's profit and cash like
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import fast
 from sim.classroom.settings import Decision, ResearchOrder, ResearchPrices
 from sim.model import MarketModel
 from sim.runner import replicate_seeds
@@ -86,6 +88,30 @@ def replay(
         research_seed: root of the research streams (default ``seed``).
         team_numbers: firm name → team number, mixed into each team's research stream.
     """
+    with _threads_for(scenario.market.customers):
+        return _replay(scenario, seed, periods, rounds, decisions, research_prices,
+                       research_seed, team_numbers)
+
+
+@contextlib.contextmanager
+def _threads_for(customers: int):
+    """No more compiled-pass threads than the market has chunks (one for a classroom market).
+
+    A parallel pass over a single chunk only makes threads wait for each other; on a busy
+    machine that wait made the starter game's what-if take 1-9 s instead of 0.2 s. The setting
+    is numba's, per calling thread, so other requests of the server keep theirs; results do
+    not depend on it (``sim.fast``).
+    """
+    before = fast.threads()
+    fast.set_threads(min(before, fast.n_chunks(customers)))
+    try:
+        yield
+    finally:
+        fast.set_threads(before)
+
+
+def _replay(scenario, seed, periods, rounds, decisions, research_prices, research_seed,
+            team_numbers) -> Replay:
     model = MarketModel(scenario, seed=replicate_seeds(seed, 1)[0], replicate=0)
     states = [capture(model, initial=True)]
     research: dict[tuple[int, str], list[dict]] = {}

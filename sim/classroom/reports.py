@@ -208,15 +208,6 @@ def _num(value) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def research_spend_table(purchases) -> dict[tuple[int, str], float]:
-    """``{(round, firm): money}`` from purchase rows carrying round, firm and cost."""
-    out: dict[tuple[int, str], float] = {}
-    for p in purchases:
-        key = (int(p["round"]), p["firm"])
-        out[key] = out.get(key, 0.0) + float(p["cost"])
-    return out
-
-
 __all__ = [
-    "by_round", "private_report", "public_report", "research_spend_table", "scorecard", "totals",
+    "by_round", "private_report", "public_report", "scorecard", "totals",
 ]

@@ -3,8 +3,14 @@
 ``GameSettings`` is stored with the game; ``Decision`` is the JSON a team submits each round
 (``{"price": 9.5}`` alone is valid, every field optional). Field titles and descriptions feed the
 dashboard forms and ``cvm classroom decision-schema``. ``Decision`` checks only what can be
-checked without the game; ``sim.classroom.rules`` checks it against the game (open decisions,
-price range, attribute steps, budget) on the server side.
+checked without the game; ``Classroom.check_decision`` checks it against the game (open
+decisions, price range, attribute steps, promised dimensions, segments, budget) on the server.
+
+A decision can set every programme a firm has in the scenario format: the per-period spends,
+the relationship level and the service-idea sections ``promise``, ``participation`` and
+``targeting`` — these are the scenario schema's own models (``sim.scenario.service_ideas``),
+so their bounds are defined once, there. Market research is paid from the firm's cash: its
+cost is the decision's one-off ``expense`` in the round's first period (``engine``).
 """
 
 from __future__ import annotations

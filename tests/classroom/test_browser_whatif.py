@@ -74,8 +74,6 @@ def test_what_if_form_answers_in_a_real_browser(server):  # noqa: F811
                   f"({server} s on the server)")
         body = page.inner_text("body")
         browser.close()
-    # the best of two presses, so one scheduling hiccup of a busy 2-core machine is not the
-    # measurement; a what-if that really needs more than 5 s fails both
-    assert min(timings) < ANSWER_SECONDS, f"what-if took {timings} s"
+    assert max(timings) < ANSWER_SECONDS, f"what-if took {timings} s"
     # the answer table: Team A's round-3 share rises with the deeper cut (+ sign in the table)
     assert "share_counterfactual" in body and "profit_difference" in body
