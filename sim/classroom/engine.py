@@ -28,6 +28,10 @@ from sim.runner import replicate_seeds
 from sim.scenario import Scenario
 from sim.scenario.schema import Event
 
+#: Bumped when a replay of the same decisions gives other figures, so that cached snapshots
+#: of older games are recomputed (2: market research is booked in the firm's profit and cash).
+REPLAY_VERSION = 2
+
 PROGRAMME_FIELDS = ("internal_marketing", "advertising", "quality_investment", "relationship_level",
                     "promise", "participation", "targeting")
 

@@ -364,7 +364,7 @@ class Classroom:
                         Store.append_purchase(con, info.id, team.name, round_no, request,
                                               answer["cost"], answer)
                 _pause_inside_transaction(round_no)
-            self.store.put_snapshot(info.id, round_no, digest, _dump_results(results))
+            self.store.put_snapshot(info.id, round_no, _cache_key(digest), _dump_results(results))
             return {
                 "game": info.id,
                 "round": round_no,
@@ -389,11 +389,11 @@ class Classroom:
     def results(self, info: GameInfo) -> dict:
         """The replayed market through the closed rounds (from the cache when it is current)."""
         closed, frozen, digest = self.frozen(info)
-        cached = self.store.get_snapshot(info.id, closed, digest)
+        cached = self.store.get_snapshot(info.id, closed, _cache_key(digest))
         if cached is not None:
             return _load_results(cached)
         results = self._replay(info, closed, frozen)
-        self.store.put_snapshot(info.id, closed, digest, _dump_results(results))
+        self.store.put_snapshot(info.id, closed, _cache_key(digest), _dump_results(results))
         return results
 
     def _replay(self, info: GameInfo, rounds: int, frozen: dict, keep_model: bool = False) -> dict:
@@ -715,6 +715,11 @@ def decisions_digest(rounds: int, frozen: dict) -> str:
             for k, v in sorted(frozen.items()) if k <= rounds}
     text = json.dumps({"rounds": rounds, "decisions": data}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _cache_key(digest: str) -> str:
+    """A snapshot's key: the decisions' digest and the replay's version (older caches miss)."""
+    return f"{digest}:v{engine.REPLAY_VERSION}"
 
 
 def _dump_results(results: dict) -> str:

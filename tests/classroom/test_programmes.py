@@ -204,3 +204,23 @@ def test_a_programme_the_teacher_did_not_open_is_refused(tmp_path, scenario_file
                      "--team-secret", created["teams"][0]["secret"], "--decision", path)
     assert rc == 2 and "targeting: not open in this game (open: price, promise)" in err
     assert "promise: not open" not in err and db_dump(db) == before
+
+
+def test_a_snapshot_cached_before_research_was_booked_is_not_served(tmp_path, scenario_file):
+    from sim.classroom.game import _dump_results
+
+    room = Classroom(tmp_path / "old.db")
+    created = room.create(load_scenario(scenario_file),
+                          GameSettings(teams=1, rounds=1, periods_per_round=PERIODS))
+    game = created["game"]
+    room.submit(game, created["teams"][0]["secret"],
+                {"research": [{"kind": "competitor_benchmark", "sample": 40}]})
+    room.close_round(game, created["teacher_secret"])
+    info = room.info(game)
+    booked = room.results(info)
+    # what an older version cached under the bare decisions digest: research not in the cash
+    old = {**booked, "firms": booked["firms"].assign(cash=booked["firms"]["cash"] + 800.0)}
+    closed, _, digest = room.frozen(info)
+    room.store.put_snapshot(game, closed, digest, _dump_results(old))
+    served = room.results(info)["firms"]
+    pd.testing.assert_series_equal(served["cash"], booked["firms"]["cash"])
