@@ -49,8 +49,10 @@ def test_what_if_form_answers_in_a_real_browser(server):  # noqa: F811
         expect(page.get_by_text("All 6 rounds are closed.")).to_be_visible(timeout=TIMEOUT)
 
         page.get_by_role("tab", name="Debrief").click()
+        shown = time.perf_counter()
         page.get_by_text("Show the debrief").click()
         expect(page.get_by_role("heading", name="What if?")).to_be_visible(timeout=TIMEOUT)
+        print(f"debrief and what-if form shown in {time.perf_counter() - shown:.2f} s")
         page.get_by_label("Round to change", exact=True).fill("3")
         page.get_by_label("Round to change", exact=True).press("Enter")
         expect(page.get_by_text("Team A's decision in round 3")).to_be_visible(timeout=TIMEOUT)

@@ -224,3 +224,20 @@ def test_a_snapshot_cached_before_research_was_booked_is_not_served(tmp_path, sc
     room.store.put_snapshot(game, closed, digest, _dump_results(old))
     served = room.results(info)["firms"]
     pd.testing.assert_series_equal(served["cash"], booked["firms"]["cash"])
+
+
+@pytest.mark.parametrize("decision, column, effect", [
+    ({"internal_marketing": 300.0}, "employee_satisfaction", "higher"),
+    ({"advertising": 300.0}, "advertising_stock", "higher"),
+    ({"quality_investment": 300.0}, "marketing_spend", "+300"),
+    ({"relationship_level": "partnership"}, "relationship_spend", "higher"),
+])
+def test_the_spending_programmes_and_the_relationship_level_apply_in_their_round(
+        tmp_path, scenario_file, control, decision, column, effect):
+    played = _play(tmp_path, scenario_file, "spend", decision)
+    _same_round_1(played, control)
+    mine, base = _alpha(played).loc[FIRST_STEP_2:, column], _alpha(control).loc[FIRST_STEP_2:, column]
+    if effect == "higher":
+        assert (mine > base).all(), (mine, base)
+    else:
+        assert (mine == base + 300.0).all()
