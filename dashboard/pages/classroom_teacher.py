@@ -160,11 +160,11 @@ def what_if(closed: int) -> None:
             common.show_error(exc)
             return
         asked = "no decision" if decision is None else json.dumps(decision)
-        st.session_state["cr_wi_answer"] = (team, round_no, asked, table,
+        st.session_state["cr_wi_answer"] = (game, team, round_no, asked, table,
                                             time.perf_counter() - started)
     answer = st.session_state.get("cr_wi_answer")
-    if answer:
-        team, round_no, asked, table, seconds = answer
+    if answer and answer[0] == game:  # not another game's answer after switching games
+        _, team, round_no, asked, table, seconds = answer
         st.markdown(f"**What if {team} had played `{asked}` in round {round_no}** "
                     f"(re-run in {seconds:.1f} s):")
         st.table(table[["round", "firm", "share_actual", "share_counterfactual",
