@@ -26,14 +26,13 @@ from pydantic import (
     model_validator,
 )
 
-from sim.scenario.schema import Programmes
+from sim.scenario.schema import RELATIONSHIP_LEVELS, Programmes
 from sim.scenario.service_ideas import (
     ParticipationProgramme,
     PromiseProgramme,
     TargetingProgramme,
 )
 
-RELATIONSHIP_LEVELS = ("basic", "reactive", "accountable", "proactive", "partnership")
 RESEARCH_KINDS = ("segment_survey", "competitor_benchmark", "satisfaction_survey")
 # Decision fields a teacher can open or close; "research" is market research purchases.
 DECISION_FIELDS = (
@@ -113,9 +112,7 @@ class Decision(_Strict):
         None, title="Quality investment per period", ge=0, le=1e9,
         description="Spending that raises quality with a lag and diminishing returns.",
     )
-    relationship_level: (
-        Literal["basic", "reactive", "accountable", "proactive", "partnership"] | None
-    ) = Field(
+    relationship_level: Literal[RELATIONSHIP_LEVELS] | None = Field(  # type: ignore[valid-type]
         None, title="Relationship level",
         description="basic, reactive, accountable, proactive or partnership: higher levels cost "
         "more per customer and build stronger bonds.",
