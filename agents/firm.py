@@ -98,6 +98,7 @@ class Firm(mesa.Agent):
         self.participation_saving = 0.0  # unit costs participants saved this step
         self.training_spend = 0.0  # customer training (participation programme)
         self.care_spend = 0.0  # extra care for customers (targeting programme)
+        self.one_off_spend = 0.0  # one-off costs of this step (``Action.expense``)
         self._on_programmes = on_programmes
         if on_programmes is not None:
             on_programmes(self)
@@ -130,11 +131,14 @@ class Firm(mesa.Agent):
                 self.levels[self.dimensions.index(dim)] = min(max(float(level), 0.0), 1.0)
         if action.programmes:
             self.set_programmes(action.programmes)
+        if action.expense:
+            self.one_off_spend += float(action.expense)
 
     def change(self, price: float | None = None, attributes: dict[str, float] | None = None,
-               programmes: dict[str, Any] | None = None) -> None:
+               programmes: dict[str, Any] | None = None, expense: float | None = None) -> None:
         """Apply a change that comes from outside the strategy (a scenario event), as ``apply``."""
-        self.apply(Action(price=price, attributes=attributes, programmes=programmes))
+        self.apply(Action(price=price, attributes=attributes, programmes=programmes,
+                          expense=expense))
 
     def check_action(self, action: Action) -> None:
         """Raise ValueError if ``action`` could not be applied to this firm (nothing changes)."""
@@ -150,6 +154,9 @@ class Firm(mesa.Agent):
                 raise ValueError(f"{self.name}: level of {dim!r} must lie in [0, 1], got {level}")
         if action.programmes:
             self._checked_programmes(action.programmes)
+        if action.expense is not None and not (np.isfinite(action.expense)
+                                               and action.expense >= 0):
+            raise ValueError(f"{self.name}: expense must be a number >= 0, got {action.expense}")
 
     def set_programmes(self, changes: dict[str, Any]) -> None:
         """Change programme settings (validated like the scenario's ``programmes``)."""
@@ -172,7 +179,9 @@ class Firm(mesa.Agent):
         self.revenue = self.price * units
         self.variable_cost = self.unit_cost() * units - self.participation_saving
         self.fixed_cost = self.costs.fixed if self.active else 0.0
-        self.marketing_spend = self.programme_spend + self.training_spend + self.care_spend
+        self.marketing_spend = (self.programme_spend + self.training_spend + self.care_spend
+                                + self.one_off_spend)
+        self.one_off_spend = 0.0
         self.profit = self.revenue - self.variable_cost - self.fixed_cost - self.marketing_spend
         self.cash += self.profit
 

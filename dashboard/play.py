@@ -11,9 +11,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from agents.strategies import Action
+from sim.classroom.engine import answer
+from sim.classroom.settings import ResearchOrder, ResearchPrices
 from sim.model import MarketModel
 from sim.scenario import Scenario, load_scenario
 
@@ -27,10 +31,12 @@ class Move:
     price: float | None = None
     attributes: dict[str, float] | None = None
     programmes: dict[str, Any] | None = None
+    expense: float | None = None  # market research bought with the move
 
     def action(self) -> Action:
         """The move as a strategy ``Action``."""
-        return Action(price=self.price, attributes=self.attributes, programmes=self.programmes)
+        return Action(price=self.price, attributes=self.attributes, programmes=self.programmes,
+                      expense=self.expense)
 
 
 def strategy_names() -> list[str]:
@@ -93,8 +99,9 @@ class ProgrammeControl:
 def programme_controls(programmes: dict[str, Any], dimensions: list[str]) -> list[ProgrammeControl]:
     """The simple programme settings of a firm as controls.
 
-    Spends, the relationship level and quality investment per dimension; nested programmes
-    (promise, participation, targeting) and cost overrides are left to the scenario editor.
+    Spends, the relationship level and quality investment per dimension. The nested sections
+    (promise, participation, targeting) are drawn by ``dashboard.decision_widgets``; cost
+    overrides are left to the scenario editor.
     """
     from dashboard.scenarios import choice_options, field_spec
 
@@ -150,6 +157,7 @@ class PlaySession:
         self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.seed = self.scenario.seed if seed is None else int(seed)
         self.moves: list[Move] = []
+        self.findings: list[dict] = []  # market research answers, in order of purchase
         self.model = MarketModel(self.scenario, seed=self.seed)
 
     @property
@@ -168,23 +176,44 @@ class PlaySession:
             self.model.step()
 
     def move(self, firm: str, price: float | None = None, attributes: dict | None = None,
-             programmes: dict | None = None) -> Move:
+             programmes: dict | None = None, research: list[dict] | None = None) -> Move:
         """Hand in a move for ``firm`` now; it is recorded for replay.
+
+        ``research`` orders (as a classroom decision's) are answered at once from the market
+        as it is now, with a random stream of their own (the market is not changed), and their
+        cost (default study prices) is charged to the firm's next step as a one-off expense.
 
         Raises:
             KeyError: no firm of that name.
+            ValueError: an invalid research order.
         """
         if firm not in self.model.firm_by_name:
             raise KeyError(f"no firm named {firm!r}")
-        mv = Move(self.step, firm, price, attributes or None, programmes or None)
+        findings = self._research(firm, research or [])
+        cost = sum(f["cost"] for f in findings)
+        mv = Move(self.step, firm, price, attributes or None, programmes or None, cost or None)
         hand_in(self.model, firm, mv.action())
         self.moves.append(mv)
+        self.findings += [{"after step": self.step, "firm": firm, **f} for f in findings]
         return mv
+
+    def _research(self, firm: str, orders: list[dict]) -> list[dict]:
+        """The findings of ``orders`` for ``firm`` now (each with its ``cost``)."""
+        try:
+            checked = [ResearchOrder.model_validate(o) for o in orders]
+        except ValidationError as exc:
+            raise ValueError(f"research: {exc.errors()[0]['msg']}") from None
+        agent = self.model.firm_by_name[firm]
+        streams = [[self.seed, self.step, agent.index, len(self.findings) + i, 7919]
+                   for i in range(len(checked))]
+        return [answer(self.model, order, agent, ResearchPrices(), np.random.default_rng(s))
+                for order, s in zip(checked, streams, strict=True)]
 
     def undo_to(self, step: int) -> None:
         """Go back to the state after ``step`` steps, forgetting moves made at or after it."""
         step = max(0, min(int(step), self.step))
         kept = [m for m in self.moves if m.at < step]
+        self.findings = [f for f in self.findings if f["after step"] < step]
         self.model = MarketModel(self.scenario, seed=self.seed)
         self.moves = []
         by_step: dict[int, list[Move]] = {}
@@ -219,6 +248,8 @@ class PlaySession:
     def moves_table(self) -> pd.DataFrame:
         """The recorded moves as a table (one row per move)."""
         rows = [{"after step": m.at, "firm": m.firm, "price": m.price,
-                 "attributes": m.attributes or {}, "programmes": m.programmes or {}}
+                 "attributes": m.attributes or {}, "programmes": m.programmes or {},
+                 "research cost": m.expense}
                 for m in self.moves]
-        return pd.DataFrame(rows, columns=["after step", "firm", "price", "attributes", "programmes"])
+        return pd.DataFrame(rows, columns=["after step", "firm", "price", "attributes", "programmes",
+                                           "research cost"])

@@ -19,11 +19,14 @@ class Action:
         price: new posted price.
         attributes: new attribute levels by dimension name (targets; programmes may lag them).
         programmes: programme spending or levels by name (e.g. internal_marketing, advertising).
+        expense: a one-off cost booked as marketing spend in this step (e.g. market research
+            bought by a classroom team), so it shows in this step's profit and cash.
     """
 
     price: float | None = None
     attributes: dict[str, float] | None = None
     programmes: dict[str, Any] | None = None
+    expense: float | None = None
 
 
 @dataclasses.dataclass(frozen=True)

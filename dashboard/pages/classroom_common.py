@@ -163,7 +163,8 @@ def show_private_report(report: dict) -> None:
         {"Item": "Revenue", "Amount": money(pnl.get("revenue"))},
         {"Item": "Variable cost", "Amount": money(pnl.get("variable_cost"))},
         {"Item": "Fixed cost", "Amount": money(pnl.get("fixed_cost"))},
-        {"Item": "Programmes (marketing)", "Amount": money(pnl.get("marketing_spend"))},
+        {"Item": "Programmes (marketing)",
+         "Amount": money(pnl.get("programme_spend", pnl.get("marketing_spend")))},
         {"Item": "Market research", "Amount": money(pnl.get("research_spend"))},
         {"Item": "Profit", "Amount": money(pnl.get("profit_after_research"))},
     ]))

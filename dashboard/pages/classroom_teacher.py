@@ -4,12 +4,14 @@ The teacher's secret stays in this browser session; every action is checked on t
 """
 
 import json
+import time
 
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
 from dashboard import scenarios
+from dashboard.decision_widgets import decision_widgets
 from dashboard.pages import classroom_common as common
 from sim.classroom import AccessDenied, ClassroomError, GameSettings
 from sim.classroom.settings import DECISION_FIELDS
@@ -121,6 +123,55 @@ def open_form() -> None:
             st.rerun()
 
 
+@st.fragment
+def what_if(closed: int) -> None:
+    """Re-run the game with one team's decision in one round replaced, from the team's form.
+
+    The form is the team page's (``decision_widgets``), within the game's rules, starting from
+    the decision the team played that round; the answer stays shown until the next Re-run.
+    A fragment: its widgets and Re-run rerun only this part, not the debrief, reports and
+    charts above it (a full rerun of the page took most of the time the answer took).
+    """
+    st.subheader("What if?")
+    c = st.columns([2, 1])
+    team = c[0].selectbox("Team to change", [s["team"] for s in view["submissions"]],
+                           key="cr_wi_team")
+    round_no = int(c[1].number_input("Round to change", 1, closed, 1, key="cr_wi_round"))
+    if team is None:
+        return
+    ctx = room.what_if_view(game, secret, team, round_no)
+    skip = st.checkbox("No decision that round (the team holds its previous offer)",
+                       key="cr_wi_none")
+    problems: list[str] = []
+    decision = None
+    if not skip:
+        st.caption(f"{team}'s decision in round {round_no} instead of the one it played "
+                   "(the form starts from that one).")
+        form = decision_widgets(ctx["limits"], ctx["offer"], ctx["played"], ctx["periods"],
+                                lambda name: f"cr_wi_{name}_{team}_{round_no}")
+        decision, problems = form.decision, form.problems
+        for problem in problems:
+            st.warning(problem)
+    if st.button("Re-run", key="cr_wi_go", type="primary", disabled=bool(problems)):
+        started = time.perf_counter()
+        try:
+            table = room.counterfactual(game, secret, team, round_no, decision)
+        except (ClassroomError, AccessDenied) as exc:
+            common.show_error(exc)
+            return
+        asked = "no decision" if decision is None else json.dumps(decision)
+        st.session_state["cr_wi_answer"] = (game, team, round_no, asked, table,
+                                            time.perf_counter() - started)
+    answer = st.session_state.get("cr_wi_answer")
+    if answer and answer[0] == game:  # not another game's answer after switching games
+        _, team, round_no, asked, table, seconds = answer
+        st.markdown(f"**What if {team} had played `{asked}` in round {round_no}** "
+                    f"(re-run in {seconds:.1f} s):")
+        st.table(table[["round", "firm", "share_actual", "share_counterfactual",
+                        "share_difference", "profit_actual", "profit_counterfactual",
+                        "profit_difference"]].round(3))
+
+
 auth = st.session_state.get("cr_teacher")
 if not auth:
     new_tab, open_tab = st.tabs(["Create a game", "Open a game"])
@@ -219,20 +270,4 @@ with debrief_tab:
             st.subheader(debrief["team_of_firm"].get(firm, firm))
             for line in lines:
                 st.write(line["text"])
-        st.subheader("What if?")
-        with st.form("cr_whatif"):
-            names = [s["team"] for s in view["submissions"]]
-            team = st.selectbox("Team", names, key="cr_wi_team")
-            round_no = st.number_input("Round", 1, closed, 1, key="cr_wi_round")
-            text = st.text_area("Decision instead (JSON; empty = no decision that round)",
-                                '{"price": 10.0}', key="cr_wi_decision")
-            go = st.form_submit_button("Re-run")
-        if go and team:
-            try:
-                table = room.counterfactual(game, secret, team, int(round_no),
-                                            text.strip() or None)
-                st.table(table[["round", "firm", "share_actual", "share_counterfactual",
-                                "share_difference", "profit_actual", "profit_counterfactual",
-                                "profit_difference"]].round(3))
-            except (ClassroomError, AccessDenied) as exc:
-                common.show_error(exc)
+        what_if(closed)

@@ -3,7 +3,9 @@
 import streamlit as st
 
 from dashboard import charts, scenarios, tables, views
+from dashboard.decision_widgets import research_widgets, section_widgets
 from dashboard.play import PlaySession, programme_changes, programme_controls, with_human_firms
+from sim.classroom.settings import SECTION_FIELDS
 
 st.title("Play and intervene")
 st.caption("Step the market period by period, change a firm's offer by hand and watch customers "
@@ -59,21 +61,28 @@ def _prog_key(firm: str, control, step: int) -> str:
     return f"play_prog_{firm}_{control.name}_{control.dimension or ''}_{step}"
 
 
-def _hand_in(firm: str, offer: dict) -> None:
-    """Button callback: hand in what changed in the move widgets (runs before the page)."""
+def _hand_in(firm: str, offer: dict, sections: dict, research: list[dict]) -> None:
+    """Button callback: hand in what changed in the move widgets (runs before the page).
+
+    ``sections`` are the service-programme sections (promise, participation, targeting) and
+    ``research`` the studies the player set, as the shared decision widgets returned them on
+    the page's last run.
+    """
     step = _session().step
     price = st.session_state[f"play_price_{firm}_{step}"]
     levels = {d: st.session_state[f"play_level_{firm}_{d}_{step}"] for d in offer["attributes"]}
     controls = programme_controls(offer["programmes"], list(offer["attributes"]))
     progs = programme_changes(controls, [st.session_state[_prog_key(firm, c, step)]
                                          for c in controls])
+    progs.update({name: section for name, section in sections.items()
+                  if section != offer["programmes"].get(name)})
     changed = {d: v for d, v in levels.items() if abs(v - offer["attributes"][d]) > 1e-9}
     new_price = price if abs(price - offer["price"]) > 1e-9 else None
-    if new_price is None and not changed and not progs:
+    if new_price is None and not changed and not progs and not research:
         st.session_state["play_note"] = ("info", "Nothing changed: move a price, level or "
                                          "programme first.")
         return
-    _session().move(firm, new_price, changed or None, progs or None)
+    _session().move(firm, new_price, changed or None, progs or None, research)
     st.session_state["play_note"] = ("success", f"{firm}'s move is handed in; it takes effect "
                                      f"in step {step + 1}.")
 
@@ -117,8 +126,22 @@ if session is not None:
                                      if c.value in c.options else 0, help=c.help or None,
                                      format_func=lambda o: "default" if o is None else str(o),
                                      key=_prog_key(firm, c, session.step))
-        st.button("Hand in this move", key="play_move", type="primary",
-                  on_click=_safely(lambda: _hand_in(firm, offer)))
+        st.caption("Service programmes (each replaces the firm's whole section)")
+        sections, problems = {}, []
+        for name in SECTION_FIELDS:
+            section, trouble = section_widgets(
+                name, offer["programmes"].get(name), None, list(offer["attributes"]),
+                lambda field: f"play_{firm}_{field}_{session.step}")
+            problems += trouble
+            if section is not None:
+                sections[name] = section
+        for problem in problems:
+            st.warning(problem)
+        st.caption("Market research (answered now from the market; paid in the next step)")
+        research = research_widgets([s.name for s in session.scenario.market.segments], [],
+                                    lambda field: f"play_{firm}_{field}_{session.step}")
+        st.button("Hand in this move", key="play_move", type="primary", disabled=bool(problems),
+                  on_click=_safely(lambda: _hand_in(firm, offer, sections, research)))
         kind, note = st.session_state.pop("play_note", (None, None))
         if kind == "success":
             st.success(note)
@@ -128,6 +151,10 @@ if session is not None:
             st.info(note)
         if not session.moves_table().empty:
             st.dataframe(session.moves_table(), hide_index=True, key="play_moves")
+        for found in reversed(session.findings):
+            with st.expander(f"Research for {found['firm']} after step {found['after step']}: "
+                             f"{found['kind'].replace('_', ' ')} (cost {found['cost']:,.0f})"):
+                st.json(found)
 
     firms = session.firms_frame()
     if firms.empty:

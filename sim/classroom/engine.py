@@ -7,11 +7,13 @@ and the game equals ``run_scenario`` of the scenario with those events added, re
 game's seed. Team firms run the ``human`` strategy, which holds between decisions.
 
 Market research is answered from the model at the end of its round with its own random stream,
-so buying research never changes the market.
+so buying research never changes the market; its cost is the decision event's ``expense``,
+booked in the round's first step, so it shows in the firm's profit and cash like any cost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 from typing import Any
@@ -19,13 +21,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import fast
 from sim.classroom.settings import Decision, ResearchOrder, ResearchPrices
 from sim.model import MarketModel
 from sim.runner import replicate_seeds
 from sim.scenario import Scenario
 from sim.scenario.schema import Event
 
-PROGRAMME_FIELDS = ("internal_marketing", "advertising", "quality_investment", "relationship_level")
+#: Bumped when a replay of the same decisions gives other figures, so that cached snapshots
+#: of older games are recomputed (2: market research is booked in the firm's profit and cash).
+REPLAY_VERSION = 2
+
+PROGRAMME_FIELDS = ("internal_marketing", "advertising", "quality_investment", "relationship_level",
+                    "promise", "participation", "targeting")
 
 
 @dataclasses.dataclass
@@ -84,13 +92,38 @@ def replay(
         research_seed: root of the research streams (default ``seed``).
         team_numbers: firm name → team number, mixed into each team's research stream.
     """
+    with _threads_for(scenario.market.customers):
+        return _replay(scenario, seed, periods, rounds, decisions, research_prices,
+                       research_seed, team_numbers)
+
+
+@contextlib.contextmanager
+def _threads_for(customers: int):
+    """No more compiled-pass threads than the market has chunks (one for a classroom market).
+
+    A parallel pass over a single chunk only makes threads wait for each other; on a busy
+    machine that wait made the starter game's what-if take 1-9 s instead of 0.2 s. The setting
+    is numba's, per calling thread, so other requests of the server keep theirs; results do
+    not depend on it (``sim.fast``).
+    """
+    before = fast.threads()
+    fast.set_threads(min(before, fast.n_chunks(customers)))
+    try:
+        yield
+    finally:
+        fast.set_threads(before)
+
+
+def _replay(scenario, seed, periods, rounds, decisions, research_prices, research_seed,
+            team_numbers) -> Replay:
     model = MarketModel(scenario, seed=replicate_seeds(seed, 1)[0], replicate=0)
     states = [capture(model, initial=True)]
     research: dict[tuple[int, str], list[dict]] = {}
     for k in range(1, rounds + 1):
         first_step = (k - 1) * periods + 1
         for firm_name, decision in decisions.get(k, {}).items():
-            hand_in(model, model.firm_by_name[firm_name], decision, first_step)
+            hand_in(model, model.firm_by_name[firm_name], decision, first_step,
+                    research_prices)
         for _ in range(periods):
             model.step()
         states.append(capture(model))
@@ -106,27 +139,36 @@ def replay(
     return Replay(model, model.firms_frame(), model.segments_frame(), states, research)
 
 
-def decision_event(firm_name: str, decision: Decision, step: int) -> Event | None:
-    """The scenario ``change`` event that puts a decision into effect at ``step``."""
+def decision_event(firm_name: str, decision: Decision, step: int,
+                   research_prices: ResearchPrices | None = None) -> Event | None:
+    """The scenario ``change`` event that puts a decision into effect at ``step``.
+
+    Programme sections (promise, participation, targeting) replace the firm's whole section,
+    as a ``change`` event does; research is charged as the event's one-off ``expense``.
+    """
     changes: dict[str, Any] = {}
     if decision.price is not None:
         changes["price"] = decision.price
     if decision.attributes:
         changes["attributes"] = dict(decision.attributes)
-    programmes = {f: getattr(decision, f) for f in PROGRAMME_FIELDS
-                  if getattr(decision, f) is not None}
-    if programmes:
-        changes["programmes"] = programmes
+    chosen = decision.model_dump(include=set(PROGRAMME_FIELDS), exclude_none=True)
+    if chosen:
+        changes["programmes"] = {f: chosen[f] for f in PROGRAMME_FIELDS if f in chosen}
+    prices = research_prices or ResearchPrices()
+    cost = sum(research_cost(order, prices) for order in decision.research)
+    if cost:
+        changes["expense"] = cost
     return Event(at=step, firm=firm_name, set=changes) if changes else None
 
 
-def hand_in(model: MarketModel, firm, decision: Decision, step: int) -> None:
+def hand_in(model: MarketModel, firm, decision: Decision, step: int,
+            research_prices: ResearchPrices | None = None) -> None:
     """Put a team's decision into the model for the round starting at ``step``.
 
     It joins the step's scenario events (after the scenario's own), so it takes effect after
     every computer rival has decided on last period's figures: decisions are simultaneous.
     """
-    event = decision_event(firm.name, decision, step)
+    event = decision_event(firm.name, decision, step, research_prices)
     if event is not None:
         model.events_at.setdefault(step, []).append(event)
 

@@ -262,6 +262,11 @@ class Classroom:
                     f"attributes.{dim}: can move at most {settings.max_attribute_change:g} per "
                     f"round, from {offer['attributes'][dim]:.2f} (got {level:g})"
                 )
+        claimed = decision.promise.attributes if decision.promise is not None else None
+        for dim in claimed or {}:
+            if dim not in offer["attributes"]:
+                problems.append(f"promise.attributes.{dim}: unknown dimension; known: "
+                                f"{', '.join(offer['attributes'])}")
         segments = [s.name for s in info.scenario.market.segments]
         for i, order in enumerate(decision.research):
             if order.segment is not None and order.segment not in segments:
@@ -309,7 +314,7 @@ class Classroom:
         return {"price": float(price), "attributes": levels, "programmes": programmes}
 
     def budget(self, info: GameInfo, team: Team, closed: int) -> dict:
-        """Cash the team has going into the round after ``closed``, net of research bought."""
+        """Cash the team has going into the round after ``closed`` (research bought is in it)."""
         if closed == 0:
             spec = info.scenario.firms[info.scenario.firm_index(team.firm)]
             cash = float(spec.cash)
@@ -319,7 +324,7 @@ class Classroom:
             cash = float(mine["cash"].iat[-1]) if len(mine) else 0.0
         with self.store.read() as con:
             research = sum(float(p["cost"]) for p in Store.purchases(con, info.id, team.name))
-        available = max(cash - research + info.settings.credit_line, 0.0)
+        available = max(cash + info.settings.credit_line, 0.0)
         return {"cash": cash, "research_spent": research, "available": available}
 
     # -- closing rounds -----------------------------------------------------------------------
@@ -359,7 +364,7 @@ class Classroom:
                         Store.append_purchase(con, info.id, team.name, round_no, request,
                                               answer["cost"], answer)
                 _pause_inside_transaction(round_no)
-            self.store.put_snapshot(info.id, round_no, digest, _dump_results(results))
+            self.store.put_snapshot(info.id, round_no, _cache_key(digest), _dump_results(results))
             return {
                 "game": info.id,
                 "round": round_no,
@@ -384,11 +389,11 @@ class Classroom:
     def results(self, info: GameInfo) -> dict:
         """The replayed market through the closed rounds (from the cache when it is current)."""
         closed, frozen, digest = self.frozen(info)
-        cached = self.store.get_snapshot(info.id, closed, digest)
+        cached = self.store.get_snapshot(info.id, closed, _cache_key(digest))
         if cached is not None:
             return _load_results(cached)
         results = self._replay(info, closed, frozen)
-        self.store.put_snapshot(info.id, closed, digest, _dump_results(results))
+        self.store.put_snapshot(info.id, closed, _cache_key(digest), _dump_results(results))
         return results
 
     def _replay(self, info: GameInfo, rounds: int, frozen: dict, keep_model: bool = False) -> dict:
@@ -446,7 +451,7 @@ class Classroom:
         for p in purchases:
             spend[(int(p["round"]), team.firm)] += float(p["cost"])
         rounds = reports.by_round(results["firms"], info.periods)
-        card = reports.scorecard(rounds, info.settings.scoring, self._research_spend(info))
+        card = reports.scorecard(rounds, info.settings.scoring)
         report = reports.private_report(rounds, results["segments"], info.periods, round_no,
                                         team.firm, spend, research, card)
         return {"team": team.name, **report}
@@ -460,19 +465,43 @@ class Classroom:
         offer = self.offer(info, team, closed) if not status["finished"] else None
         with self.store.read() as con:
             pending = Store.effective_decisions(con, info.id).get(closed + 1, {}).get(team.name)
-        spec = info.scenario.firms[info.scenario.firm_index(team.firm)]
-        low, high = (spec.price * x for x in info.settings.price_range)
         return {
             "game": info.id, "team": team.name, "firm": team.firm, "status": status,
             "offer": offer, "budget": self.budget(info, team, closed),
-            "limits": {"price": [low, high],
-                       "max_attribute_change": info.settings.max_attribute_change,
-                       "open_decisions": list(info.settings.open_decisions),
-                       "segments": [s.name for s in info.scenario.market.segments],
-                       "research": info.settings.research.model_dump()},
+            "limits": self.limits(info, team),
             "pending": None if pending is None else
             {"decision": pending[0], "submitted_at": pending[1], "revisions": pending[2]},
         }
+
+    @staticmethod
+    def limits(info: GameInfo, team: Team) -> dict:
+        """The game's rules for a team's decision form: what is open and within which bounds."""
+        spec = info.scenario.firms[info.scenario.firm_index(team.firm)]
+        low, high = (spec.price * x for x in info.settings.price_range)
+        return {"price": [low, high],
+                "max_attribute_change": info.settings.max_attribute_change,
+                "open_decisions": list(info.settings.open_decisions),
+                "segments": [s.name for s in info.scenario.market.segments],
+                "research": info.settings.research.model_dump()}
+
+    def what_if_view(self, game_id: str, teacher_secret: str | None, team_name: str,
+                     round_no: int) -> dict:
+        """What the what-if form needs for one team and closed round.
+
+        Returns:
+            The team's rules (``limits``), its offer going into the round, the periods per
+            round and the decision it played that round (``played``; ``{}`` for none).
+        """
+        self._teacher(game_id, teacher_secret)
+        info = self.info(game_id)
+        team = info.team_named(team_name)
+        closed, frozen, _ = self.frozen(info)
+        if not 1 <= round_no <= closed:
+            raise ClassroomError(f"round must be a closed round, 1 to {closed}, got {round_no}")
+        played = frozen.get(round_no, {}).get(team.name)
+        return {"team": team.name, "firm": team.firm, "periods": info.periods,
+                "limits": self.limits(info, team), "offer": self.offer(info, team, round_no - 1),
+                "played": played[0] if played else {}}
 
     def teacher_view(self, game_id: str, teacher_secret: str | None) -> dict:
         """Status with every team's submission for the open round, and the scores so far."""
@@ -496,21 +525,13 @@ class Classroom:
         if results["firms"].empty:
             return []
         rounds = reports.by_round(results["firms"], info.periods)
-        card = reports.scorecard(rounds, info.settings.scoring, self._research_spend(info))
+        card = reports.scorecard(rounds, info.settings.scoring)
         team_of = info.team_of_firm()
         return [
             {"firm": r.firm, "team": team_of.get(r.firm), "score": float(r.score),
              "rounds": int(r.rounds)}
             for r in reports.totals(card).itertuples()
         ]
-
-    def _research_spend(self, info: GameInfo) -> dict:
-        with self.store.read() as con:
-            rows = Store.purchases(con, info.id)
-        firm_of = {t.name: t.firm for t in info.teams}
-        return reports.research_spend_table(
-            {"round": r["round"], "firm": firm_of[r["team"]], "cost": r["cost"]} for r in rows
-        )
 
     # -- export and debrief -------------------------------------------------------------------
     def export(self, game_id: str, teacher_secret: str | None, out: str | Path,
@@ -558,7 +579,8 @@ class Classroom:
                     "revisions": revisions, "price": decision.get("price"),
                     "attributes": json.dumps(decision["attributes"], sort_keys=True)
                     if decision.get("attributes") else None,
-                    **{f: decision.get(f) for f in engine.PROGRAMME_FIELDS},
+                    **{f: json.dumps(v, sort_keys=True) if isinstance(v, dict) else v
+                       for f in engine.PROGRAMME_FIELDS for v in [decision.get(f)]},
                     "research": json.dumps(decision.get("research", [])),
                     "decision": json.dumps(decision, sort_keys=True),
                 })
@@ -620,7 +642,8 @@ class Classroom:
             parsed = parse_decision(decision)
             changed.setdefault(round_no, {})[team.name] = (
                 parsed.record(), "counterfactual", 1)
-        actual = reports.by_round(self._replay(info, closed, frozen)["firms"], info.periods)
+        # what was played comes from the replay cache; only the what-if is replayed
+        actual = reports.by_round(self.results(info)["firms"], info.periods)
         what_if = reports.by_round(self._replay(info, closed, changed)["firms"], info.periods)
         return debrief_mod.compare(actual, what_if)
 
@@ -692,6 +715,11 @@ def decisions_digest(rounds: int, frozen: dict) -> str:
             for k, v in sorted(frozen.items()) if k <= rounds}
     text = json.dumps({"rounds": rounds, "decisions": data}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _cache_key(digest: str) -> str:
+    """A snapshot's key: the decisions' digest and the replay's version (older caches miss)."""
+    return f"{digest}:v{engine.REPLAY_VERSION}"
 
 
 def _dump_results(results: dict) -> str:

@@ -67,19 +67,14 @@ def _customer_equity(rounds: pd.DataFrame, periods: int) -> pd.Series:
     return rounds["customers"] * margin * (1 + d) / (1 + d - retention)
 
 
-def scorecard(rounds: pd.DataFrame, weights: Scoring, research_spend: dict | None = None):
+def scorecard(rounds: pd.DataFrame, weights: Scoring):
     """Per round × firm: the four metrics, their [0, 1] rescaling and the weighted round score.
 
     Args:
-        rounds: ``by_round`` output.
+        rounds: ``by_round`` output (its profit is after research: the model books research).
         weights: the teacher's scorecard weights.
-        research_spend: ``{(round, firm): money}`` subtracted from that round's profit.
     """
     df = rounds[["round", "firm", "profit", "share", "satisfaction", "clv"]].copy()
-    if research_spend:
-        df["profit"] = df["profit"] - [
-            research_spend.get((r, f), 0.0) for r, f in zip(df["round"], df["firm"], strict=True)
-        ]
     total_weight = sum(getattr(weights, m) for m in SCORE_METRICS)
     df["score"] = 0.0
     for metric in SCORE_METRICS:
@@ -138,10 +133,15 @@ def public_report(rounds: pd.DataFrame, segments: pd.DataFrame, periods: int, ro
 def private_report(rounds: pd.DataFrame, segments: pd.DataFrame, periods: int, round_no: int,
                    firm: str, research_spend: dict, research: list[dict],
                    card: pd.DataFrame | None = None) -> dict[str, Any]:
-    """One team's own figures for ``round_no``: P&L, cash, customers, satisfaction, CLV."""
+    """One team's own figures for ``round_no``: P&L, cash, customers, satisfaction, CLV.
+
+    The model books research as marketing spend of the round's first period, so ``profit``
+    and ``cash`` are after research; the P&L splits it out of ``marketing_spend`` as
+    ``research_spend`` (programmes are the rest). ``profit_after_research`` and
+    ``cash_after_research`` remain, equal to ``profit`` and ``cash``.
+    """
     mine = rounds[rounds["firm"] == firm]
     spent = {int(r): v for (r, f), v in research_spend.items() if f == firm}
-    cumulative_research = sum(v for r, v in spent.items() if r <= round_no)
     row = mine[mine["round"] == round_no].iloc[0]
     pnl = {
         k: _num(row[k])
@@ -149,7 +149,9 @@ def private_report(rounds: pd.DataFrame, segments: pd.DataFrame, periods: int, r
         if k in row
     }
     pnl["research_spend"] = float(spent.get(round_no, 0.0))
-    pnl["profit_after_research"] = _num(row["profit"] - pnl["research_spend"])
+    if pnl.get("marketing_spend") is not None:
+        pnl["programme_spend"] = pnl["marketing_spend"] - pnl["research_spend"]
+    pnl["profit_after_research"] = pnl.get("profit")
     seg = segments[(segments["firm"] == firm)].copy()
     seg = seg[[round_of_step(s, periods) == round_no for s in seg["step"]]]
     seg_last = seg[seg["step"] == seg["step"].max()] if len(seg) else seg
@@ -158,7 +160,7 @@ def private_report(rounds: pd.DataFrame, segments: pd.DataFrame, periods: int, r
         "firm": firm,
         "pnl": pnl,
         "cash": _num(row["cash"]),
-        "cash_after_research": _num(row["cash"] - cumulative_research),
+        "cash_after_research": _num(row["cash"]),
         "customers": int(row["customers"]),
         "new_customers": int(row["new_customers"]),
         "lost_customers": int(row["lost_customers"]),
@@ -206,15 +208,6 @@ def _num(value) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def research_spend_table(purchases) -> dict[tuple[int, str], float]:
-    """``{(round, firm): money}`` from purchase rows carrying round, firm and cost."""
-    out: dict[tuple[int, str], float] = {}
-    for p in purchases:
-        key = (int(p["round"]), p["firm"])
-        out[key] = out.get(key, 0.0) + float(p["cost"])
-    return out
-
-
 __all__ = [
-    "by_round", "private_report", "public_report", "research_spend_table", "scorecard", "totals",
+    "by_round", "private_report", "public_report", "scorecard", "totals",
 ]

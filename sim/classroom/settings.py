@@ -3,8 +3,14 @@
 ``GameSettings`` is stored with the game; ``Decision`` is the JSON a team submits each round
 (``{"price": 9.5}`` alone is valid, every field optional). Field titles and descriptions feed the
 dashboard forms and ``cvm classroom decision-schema``. ``Decision`` checks only what can be
-checked without the game; ``sim.classroom.rules`` checks it against the game (open decisions,
-price range, attribute steps, budget) on the server side.
+checked without the game; ``Classroom.check_decision`` checks it against the game (open
+decisions, price range, attribute steps, promised dimensions, segments, budget) on the server.
+
+A decision can set every programme a firm has in the scenario format: the per-period spends,
+the relationship level and the service-idea sections ``promise``, ``participation`` and
+``targeting`` — these are the scenario schema's own models (``sim.scenario.service_ideas``),
+so their bounds are defined once, there. Market research is paid from the firm's cash: its
+cost is the decision's one-off ``expense`` in the round's first period (``engine``).
 """
 
 from __future__ import annotations
@@ -20,15 +26,24 @@ from pydantic import (
     model_validator,
 )
 
-RELATIONSHIP_LEVELS = ("basic", "reactive", "accountable", "proactive", "partnership")
+from sim.scenario.schema import RELATIONSHIP_LEVELS, Programmes
+from sim.scenario.service_ideas import (
+    ParticipationProgramme,
+    PromiseProgramme,
+    TargetingProgramme,
+)
+
 RESEARCH_KINDS = ("segment_survey", "competitor_benchmark", "satisfaction_survey")
 # Decision fields a teacher can open or close; "research" is market research purchases.
 DECISION_FIELDS = (
     "price", "attributes", "internal_marketing", "advertising", "quality_investment",
-    "relationship_level", "research",
+    "relationship_level", "promise", "participation", "targeting", "research",
 )
 # Per-period spending programmes (money per period of the round).
 SPENDING_FIELDS = ("internal_marketing", "advertising", "quality_investment")
+# The scenario's programme sections a team sets whole (``Programmes.promise`` etc.); their
+# bounds, titles and descriptions are the scenario schema's own.
+SECTION_FIELDS = ("promise", "participation", "targeting")
 SCORE_METRICS = ("profit", "share", "satisfaction", "clv")
 
 
@@ -97,16 +112,30 @@ class Decision(_Strict):
         None, title="Quality investment per period", ge=0, le=1e9,
         description="Spending that raises quality with a lag and diminishing returns.",
     )
-    relationship_level: (
-        Literal["basic", "reactive", "accountable", "proactive", "partnership"] | None
-    ) = Field(
+    relationship_level: Literal[RELATIONSHIP_LEVELS] | None = Field(  # type: ignore[valid-type]
         None, title="Relationship level",
         description="basic, reactive, accountable, proactive or partnership: higher levels cost "
         "more per customer and build stronger bonds.",
     )
+    promise: PromiseProgramme | None = Field(
+        None, title=Programmes.model_fields["promise"].title,
+        description="What you promise customers relative to what you deliver (ratio 1 honest, "
+        "above 1 over-promising, below 1 modest); replaces your current promise.",
+    )
+    participation: ParticipationProgramme | None = Field(
+        None, title=Programmes.model_fields["participation"].title,
+        description="Customers take part in the service (level 0 stops it); training is spend "
+        "per period. Replaces your current participation programme.",
+    )
+    targeting: TargetingProgramme | None = Field(
+        None, title=Programmes.model_fields["targeting"].title,
+        description="A care budget per period for your customers, uniform or tiered by "
+        "estimated value (budget 0 stops it). Replaces your current targeting programme.",
+    )
     research: list[ResearchOrder] = Field(
         default_factory=list, title="Market research", max_length=5,
-        description="Studies to buy this round (cost is charged to your budget).",
+        description="Studies to buy this round; their cost is booked in the round's first "
+        "period, so it shows in that round's profit and cash.",
     )
 
     @field_validator("attributes")
@@ -130,8 +159,13 @@ class Decision(_Strict):
         return fields + (["research"] if self.research else [])
 
     def spending_per_period(self) -> float:
-        """Programme spending per period."""
-        return sum(getattr(self, f) or 0.0 for f in SPENDING_FIELDS)
+        """Programme spending per period this decision sets (training and care budget included)."""
+        total = sum(getattr(self, f) or 0.0 for f in SPENDING_FIELDS)
+        if self.participation is not None:
+            total += self.participation.training
+        if self.targeting is not None:
+            total += self.targeting.budget
+        return total
 
 
 class StudyPrice(_Strict):

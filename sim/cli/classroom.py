@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from sim.classroom.settings import DECISION_FIELDS
 from sim.cli import UserError
 
 
@@ -29,9 +30,8 @@ def add_parser(sub) -> None:
     c.add_argument("--seed", type=int, default=None, help="seed (default the scenario's)")
     c.add_argument("--team-firms", default=None, help="comma-separated firms the teams run")
     c.add_argument("--open", default=None,
-                   help="comma-separated open decisions (default all: price, attributes, "
-                        "internal_marketing, advertising, quality_investment, "
-                        "relationship_level, research)")
+                   help="comma-separated open decisions (default all: "
+                        f"{', '.join(DECISION_FIELDS)})")
     c.add_argument("--weights", default=None,
                    help="scorecard weights, e.g. profit=0.4,share=0.2,satisfaction=0.2,clv=0.2")
     c.add_argument("--settings", default=None, help="JSON file of game settings (flags win)")

@@ -76,7 +76,8 @@ def _change(model, event, firm) -> None:
     change = event.set
     if change.nonmonetary_cost is not None:
         firm.nonmonetary_cost = float(change.nonmonetary_cost)
-    firm.change(price=change.price, attributes=change.attributes, programmes=change.programmes)
+    firm.change(price=change.price, attributes=change.attributes, programmes=change.programmes,
+                expense=change.expense)
 
 
 def _service_failure(model, event, firm) -> None:

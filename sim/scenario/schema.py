@@ -403,6 +403,11 @@ class Change(Section):
     programmes: dict[str, Any] | None = Field(
         None, title="Programmes", description="Programme settings, as in a firm's programmes."
     )
+    expense: float | None = Field(
+        None, title="One-off expense", ge=0, le=STEP_MONEY_MAX,
+        description="A cost booked once, as marketing spend of this step (e.g. market research "
+        "a classroom team bought): it lowers this step's profit and cash.",
+    )
 
     @field_validator("attributes")
     @classmethod

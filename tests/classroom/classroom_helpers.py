@@ -38,6 +38,11 @@ SMALL = {
 
 
 
+#: Default research prices (docs/classroom.md): kind -> (fixed, per respondent).
+RESEARCH_PRICE = {"segment_survey": (400, 4), "competitor_benchmark": (600, 5),
+                  "satisfaction_survey": (300, 3)}
+
+
 def cvm(*args) -> tuple[int, object, str]:
     """Run ``cvm`` in-process; returns (exit status, parsed JSON stdout or text, stderr)."""
     out, err = io.StringIO(), io.StringIO()
@@ -83,13 +88,18 @@ def direct_replay(scenario: dict, periods: int, rounds: int, decisions: dict):
 
     data = copy.deepcopy(scenario)
     events = list(data.get("events", []))
-    programmes = ("internal_marketing", "advertising", "quality_investment", "relationship_level")
+    programmes = ("internal_marketing", "advertising", "quality_investment", "relationship_level",
+                  "promise", "participation", "targeting")
     for k in sorted(decisions):
         for firm, d in decisions[k].items():
             change = {key: d[key] for key in ("price", "attributes") if key in d}
             progs = {key: d[key] for key in programmes if key in d}
             if progs:
                 change["programmes"] = progs
+            research = sum(RESEARCH_PRICE[o["kind"]][0] + RESEARCH_PRICE[o["kind"]][1] * o["sample"]
+                           for o in d.get("research", []))
+            if research:  # research is a one-off cost of the round's first step
+                change["expense"] = research
             if change:
                 events.append({"at": (k - 1) * periods + 1, "firm": firm, "set": change})
     data["events"] = events

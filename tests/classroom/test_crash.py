@@ -61,7 +61,9 @@ def test_sigkill_inside_the_close_transaction(tmp_path, scenario_file, small):
     rc, _, err = cvm("classroom", "export", "--db", db, "--game", game, "--teacher-secret",
                      created["teacher_secret"], "--out", tmp_path / "out")
     assert rc == 0, err
-    direct = direct_replay(small, PERIODS, 1, {1: {"Alpha": {"price": 9.3}, "Beta": {"price": 8.7}}})
+    alpha_decision = {"price": 9.3, "research": [{"kind": "competitor_benchmark", "sample": 30}]}
+    direct = direct_replay(small, PERIODS, 1, {1: {"Alpha": alpha_decision,
+                                                   "Beta": {"price": 8.7}}})
     assert (tmp_path / "out" / "firms.csv").read_text() == direct.firms.to_csv(index=False)
 
 

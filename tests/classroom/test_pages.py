@@ -122,9 +122,48 @@ def test_teacher_debrief_and_what_if_render(game):
     assert not at.exception
     text = _texts(at)
     assert "Round 1: Alpha's share of purchases" in text and "cut its price from 10.00 to 8.50" in text
-    at.text_area(key="cr_wi_decision").input("").run()
-    at.button(key="FormSubmitter:cr_whatif-Re-run").click().run()
+    # the what-if form is the team's, starting from what Team Alpha played in round 1
+    assert at.number_input(key="cr_wi_price_Team Alpha_1").value == 8.5
+    at.checkbox(key="cr_wi_none").check().run()  # no decision that round
+    at.button(key="cr_wi_go").click().run()
     assert not at.exception
     table = at.table[-1].value
     assert {"share_actual", "share_counterfactual", "share_difference"} <= set(table.columns)
     assert (table["share_difference"].abs() > 0).any()  # without the price cut, shares differ
+    assert "What if Team Alpha had played `no decision` in round 1" in _texts(at)
+    # the same price as played changes nothing; a deeper cut wins Alpha share
+    at.checkbox(key="cr_wi_none").uncheck().run()
+    at.button(key="cr_wi_go").click().run()
+    same = at.table[-1].value
+    assert (same["share_difference"].astype(float) == 0).all()
+    at.number_input(key="cr_wi_price_Team Alpha_1").set_value(7.0).run()
+    at.button(key="cr_wi_go").click().run()
+    cut = at.table[-1].value
+    alpha = cut[(cut["firm"] == "Alpha") & (cut["round"] == 1)]
+    assert float(alpha["share_difference"].iloc[0]) > 0
+
+
+def test_team_page_decides_the_service_programmes_within_the_schema(game):
+    room, created = game
+    alpha = created["teams"][0]
+    at = AppTest.from_file(TEAM, default_timeout=60)
+    at.session_state["cr_team"] = (created["game"], alpha["secret"])
+    at.run()
+    at.toggle(key="cr_promise_on_1").set_value(True).run()
+    ratio = at.number_input(key="cr_promise_ratio_1")
+    assert (ratio.min, ratio.max, ratio.value) == (0.3, 3.0, 1.0)  # the scenario schema's
+    ratio.set_value(1.25).run()
+    at.toggle(key="cr_targeting_on_1").set_value(True).run()
+    at.number_input(key="cr_targeting_budget_1").set_value(50.0).run()
+    at.selectbox(key="cr_targeting_mode_1").set_value("tiered").run()
+    at.number_input(key="cr_targeting_top_share_1").set_value(0.0).run()
+    assert "top_share: Input should be greater than 0" in _texts(at)  # live, from the schema
+    assert next(b for b in at.button if b.label == "Submit decision").disabled
+    at.number_input(key="cr_targeting_top_share_1").set_value(0.3).run()
+    next(b for b in at.button if b.label == "Submit decision").click().run()
+    assert not at.exception
+    stored = room.team_view(created["game"], alpha["secret"])["pending"]["decision"]
+    assert stored["promise"] == {"ratio": 1.25}
+    assert stored["targeting"] == {"budget": 50.0, "mode": "tiered", "top_share": 0.3,
+                                   "estimate_noise": 0.3}
+    assert "participation" not in stored  # left off: the team keeps what it runs

@@ -17,7 +17,11 @@ def test_decision_schema_and_the_minimal_decision():
     rc, schema, _ = cvm("classroom", "decision-schema")
     assert rc == 0 and schema["type"] == "object"
     assert {"price", "attributes", "internal_marketing", "advertising", "quality_investment",
-            "relationship_level", "research"} == set(schema["properties"])
+            "relationship_level", "promise", "participation", "targeting",
+            "research"} == set(schema["properties"])
+    # the programme sections carry the scenario schema's own bounds
+    ratio = schema["$defs"]["PromiseProgramme"]["properties"]["ratio"]
+    assert (ratio["minimum"], ratio["maximum"]) == (0.3, 3.0)
     assert schema.get("required", []) == []
     assert schema["additionalProperties"] is False
 

@@ -116,6 +116,47 @@ def test_play_steps_moves_and_undoes():
     assert session.step == 2 and session.moves == []
 
 
+def test_play_decides_the_service_programmes():
+    at = make_app()
+    at.session_state["play_source"] = "Upload a YAML file"
+    at.switch_page("pages/play.py").run()
+    uploader = next(u for u in at.file_uploader if u.key == "play_upload")
+    uploader.upload("small.yaml", small_yaml(), "application/x-yaml").run()
+    at.button(key="play_step1").click().run()
+    at.selectbox(key="play_firm").set_value("Beta").run()
+    # the widgets are the classroom's (dashboard.decision_widgets), bounded by the schema
+    at.toggle(key="play_Beta_participation_on_1").set_value(True).run()
+    level = at.number_input(key="play_Beta_participation_level_1")
+    assert (level.min, level.max) == (0.0, 1.0)
+    level.set_value(0.8).run()
+    at.toggle(key="play_Beta_promise_on_1").set_value(True).run()
+    at.number_input(key="play_Beta_promise_ratio_1").set_value(1.4).run()
+    at.toggle(key="play_Beta_targeting_on_1").set_value(True).run()
+    at.number_input(key="play_Beta_targeting_budget_1").set_value(90.0).run()
+    at.number_input(key="play_Beta_nresearch_1").set_value(1).run()
+    at.selectbox(key="play_Beta_rkind_0_1").set_value("competitor_benchmark").run()
+    at.number_input(key="play_Beta_rsample_0_1").set_value(50).run()
+    at.button(key="play_move").click().run()
+    no_exceptions(at)
+    assert any("handed in" in s.value for s in at.success)
+    at.button(key="play_step1").click().run()
+    at.button(key="play_step1").click().run()
+    session = at.session_state["play_session"]
+    beta = session.firms_frame().query("firm == 'Beta'").set_index("step")
+    assert beta.loc[1, "participants"] == 0 and beta.loc[2, "participants"] > 0
+    assert beta.loc[1, "care_spend"] == 0 and beta.loc[2, "care_spend"] == 90.0
+    # the study (600 + 5 per respondent) is paid once, in the step after it was bought
+    assert list(beta["marketing_spend"]) == [0.0, 90.0 + 850.0, 90.0]
+    assert beta.loc[3, "cash"] == pytest.approx(beta.loc[2, "cash"] + beta.loc[3, "profit"])
+    [found] = session.findings
+    assert found["kind"] == "competitor_benchmark" and set(found["firms"]) == {
+        "Alpha", "Beta", "Gamma"}
+    assert any("Research for Beta after step 1" in e.label for e in at.expander)
+    assert beta.loc[2, "expected_quality"] > beta.loc[1, "expected_quality"]  # over-promise
+    programmes = session.model.firm_by_name["Beta"].programmes
+    assert programmes.promise.ratio == 1.4 and programmes.participation.level == 0.8
+
+
 def test_compare_strategies_gives_a_verdict_with_intervals():
     at = make_app()
     at.session_state["compare_source"] = "Upload a YAML file"
