@@ -245,7 +245,8 @@ def _experience_pass(who, chunk, choice, previous, weights, levels, satisfaction
 
     Buyers are taken in chunks of ``chunk`` in parallel; ``counts[c]`` (rows as ``_COUNTERS``)
     holds chunk c's counts. Each buyer is a different customer, so no two iterations touch the
-    same cell.
+    same cell. The exponential is the scalar one (about 3 ns a buyer here, where numpy's
+    vectorised ``np.exp`` took about 0.5 ns): the price of computing it in the pass.
     """
     n_firms = levels.shape[0]
     n_dims = weights.shape[1]
