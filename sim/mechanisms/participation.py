@@ -32,24 +32,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import fast, kernels
-from sim.mechanisms.promises import restore_zone, scale_zone
+from sim import fast
+from sim.mechanisms.promises import restore_zone
+from sim.mechanisms.state import PerCustomer, State
+
+STATE = State(
+    customer={
+        # drawn the first time a firm runs the programme
+        "willing": PerCustomer(np.bool_, fill=False, lazy=True),
+        "ability": PerCustomer(np.float32, lazy=True),
+    },
+    model={
+        "participation_zone": None,  # (rows, adequate, desired) to restore after the experience
+        "participation": None,  # this step's (who, firm, level, willing, ability) of participants
+    },
+)
 
 ABLE = 0.5  # ability from which a participant counts as able
 
 
 # -- kernels -------------------------------------------------------------------------------
-def zone_factor(willing, ability, level, control: float, annoyance: float) -> np.ndarray:
-    """Factor on a participant's adequate and desired levels (below 1 = more tolerant)."""
-    return np.where(willing, 1.0 - control * level * (2.0 * ability - 1.0),
-                    1.0 + annoyance * level)
-
-
-def saving_per_unit(ability, level, unit_cost, cost_saving: float) -> np.ndarray:
-    """Unit cost a participant saves the firm: ``cost_saving`` × level × ability × unit cost."""
-    return cost_saving * level * ability * unit_cost
-
-
 def training_effect(spend_per_participant: float, scale: float) -> float:
     """Diminishing-returns effect of training spend, in [0, 1)."""
     return float(1.0 - np.exp(-max(spend_per_participant, 0.0) / scale))
@@ -62,12 +64,7 @@ def train(ability, effect: float, gain: float) -> np.ndarray:
 
 # -- phases --------------------------------------------------------------------------------
 def setup(model) -> None:
-    """No participation state until a firm runs the programme; register the columns."""
-    pop = model.population
-    pop.willing = None   # (N,) bool
-    pop.ability = None   # (N,) float32
-    model.participation_zone = None
-    model.participation = None  # this step's (who, firm, level, willing, ability) of participants
+    """Register the columns; the firms save and train nothing yet."""
     for firm in model.firms:
         firm.participation_saving = 0.0
         firm.training_spend = 0.0
@@ -97,33 +94,49 @@ def _levels(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return level, optional, training
 
 
-def frame(model) -> None:
-    """Before buyers judge their experience: participation moves the participants' zones."""
+def _begin_frame(model) -> tuple[np.ndarray, np.ndarray] | None:
+    """Reset the step's participation; (level, optional) per firm if any firm runs it, else None.
+
+    Draws the customers' traits the first time a firm runs the programme.
+    """
     model.participation_zone = model.participation = None
     for firm in model.firms:
         firm.participation_saving = 0.0
         firm.training_spend = 0.0
     if not model.spec.mechanisms.participation or not any(
             f.active and f.programmes.participation is not None for f in model.firms):
-        return
+        return None
     level, optional, training = _levels(model)
     if not (level > 0).any() and not (training > 0).any():
-        return
-    pop = model.population
-    if pop.willing is None:
+        return None
+    if model.population.willing is None:
         _draw_traits(model)
-    p = model.spec.service_ideas.participation
-    if fast.enabled():
-        _frame_compiled(model, level, optional, p)
+    return level, optional
+
+
+def frame(model) -> None:
+    """Before buyers judge their experience: participation moves the participants' zones.
+
+    Participants are the buyers of a firm with level L > 0 (only the willing ones where the
+    programme is optional); their adequate and desired levels are multiplied by the zone factor
+    of the module docstring (rounded to float32), the old levels kept for :func:`settle`.
+    """
+    begun = _begin_frame(model)
+    if begun is None:
         return
-    who = np.nonzero(pop.bought)[0]
-    firm = pop.choice[who]
-    part = (level[firm] > 0) & (pop.willing[who] | ~optional[firm])
-    who, firm = who[part], firm[part]
-    willing, ability = pop.willing[who], pop.ability[who].astype(np.float64)
-    factor = zone_factor(willing, ability, level[firm], p.control, p.annoyance)
-    model.participation_zone = scale_zone(pop, who, factor)
-    model.participation = (who, firm, level[firm], willing, ability)
+    level, optional = begun
+    p = model.spec.service_ideas.participation
+    pop = model.population
+    n = pop.n
+    who, firm = np.empty(n, dtype=np.int64), np.empty(n, dtype=pop.choice.dtype)
+    willing, ability = np.empty(n, dtype=bool), np.empty(n)
+    adequate, desired = np.empty(n, dtype=np.float32), np.empty(n, dtype=np.float32)
+    k = _frame_participants(pop.bought, pop.choice, pop.willing, pop.ability, level, optional,
+                            float(p.control), float(p.annoyance), pop.adequate, pop.desired,
+                            who, firm, willing, ability, adequate, desired)
+    who, firm = who[:k], firm[:k]
+    model.participation_zone = (who, adequate[:k], desired[:k])
+    model.participation = (who, firm, level[firm], willing[:k], ability[:k])
 
 
 def settle(model) -> None:
@@ -137,35 +150,35 @@ def settle(model) -> None:
     who, firm, level, willing, ability = model.participation
     unit_cost = np.array([f.unit_cost() for f in model.firms])
     volume = np.array([s.volume for s in model.spec.market.segments])[pop.segment[who]]
-    scale = getattr(model, "market_scale", 1.0)
-    if fast.enabled():
-        counts = np.zeros((2, nf), dtype=np.int64)
-        saving = np.zeros(nf)
-        _settle_participants(who, firm, level, willing, ability, volume, unit_cost, pop.trust,
-                             float(p.trust_gain), float(p.cost_saving), counts, saving)
-        stats["participants"] += counts[0]
-        stats["able_participants"] += counts[1]
-        per_firm = saving * scale
-    else:
-        able = ability >= ABLE
-        stats["participants"] += kernels.count_by_firm(firm, nf)
-        stats["able_participants"] += kernels.count_by_firm(firm[able], nf)
-        gain = willing & able
-        t = pop.trust[who[gain], firm[gain]]
-        pop.trust[who[gain], firm[gain]] = np.minimum(1.0,
-                                                      t + p.trust_gain * level[gain] * (1 - t))
-        saving = saving_per_unit(ability, level, unit_cost[firm], p.cost_saving) * volume
-        per_firm = kernels.count_by_firm(firm, nf, saving) * scale
+    counts = np.zeros((2, nf), dtype=np.int64)
+    saving = np.zeros(nf)
+    _settle_participants(who, firm, level, willing, ability, volume, unit_cost, pop.trust,
+                         float(p.trust_gain), float(p.cost_saving), counts, saving)
+    stats["participants"] += counts[0]
+    stats["able_participants"] += counts[1]
+    book_and_train(model, saving * model.market_scale)
+
+
+def book_and_train(model, saving: np.ndarray) -> None:
+    """Book each firm's saving; train its participants and win some unwilling ones over.
+
+    Args:
+        model: the model, with this step's ``participation``.
+        saving: (F,) cost saved by participation this step (market scale included).
+    """
+    pop, p = model.population, model.spec.service_ideas.participation
+    who, firm = model.participation[:2]
     _, _, training = _levels(model)
     for f in model.firms:
-        f.participation_saving = float(per_firm[f.index])
+        f.participation_saving = float(saving[f.index])
         if training[f.index] <= 0:
             continue
         f.training_spend = float(training[f.index])
         mine = np.nonzero(firm == f.index)[0]
         if len(mine) == 0:
             continue
-        effect = training_effect(training[f.index] / (len(mine) * scale), p.training_scale)
+        effect = training_effect(training[f.index] / (len(mine) * model.market_scale),
+                                 p.training_scale)
         rows = who[mine]
         pop.ability[rows] = train(pop.ability[rows], effect, p.training_gain)
         unwilling = rows[~pop.willing[rows]]
@@ -189,29 +202,17 @@ def columns(model) -> dict[str, np.ndarray]:
     }
 
 
-# -- compiled path (numba): the same numbers as the numpy lines of the phases above ----------
-def _frame_compiled(model, level: np.ndarray, optional: np.ndarray, p) -> None:
-    """``frame`` from the participants on: one pass over the customers (same bits)."""
-    pop = model.population
-    n = pop.n
-    who, firm = np.empty(n, dtype=np.int64), np.empty(n, dtype=pop.choice.dtype)
-    willing, ability = np.empty(n, dtype=bool), np.empty(n)
-    adequate, desired = np.empty(n, dtype=np.float32), np.empty(n, dtype=np.float32)
-    k = _frame_participants(pop.bought, pop.choice, pop.willing, pop.ability, level, optional,
-                            float(p.control), float(p.annoyance), pop.adequate, pop.desired,
-                            who, firm, willing, ability, adequate, desired)
-    who, firm = who[:k], firm[:k]
-    model.participation_zone = (who, adequate[:k], desired[:k])
-    model.participation = (who, firm, level[firm], willing[:k], ability[:k])
-
-
+# -- compiled passes (numba) ---------------------------------------------------------------
 @fast.jit
 def _frame_participants(bought, choice, willing_all, ability_all, level, optional, control,
                         annoyance, adequate, desired, who, firm, willing, ability,
                         saved_adequate, saved_desired):
-    """Participants in customer order, ``zone_factor`` and ``scale_zone``; returns how many.
+    """Participants in customer order, their zones scaled; returns how many.
 
-    As numpy: the factor in float64, the scaled levels rounded back to float32.
+    A buyer n of firm f participates when level[f] > 0 and (willing or not optional[f]). The
+    zone factor is 1 − control × level × (2a − 1) for the willing (a = ability), 1 + annoyance
+    × level for the others, in float64; the scaled levels are rounded back to float32 and the
+    old ones saved.
     """
     k = 0
     for n in range(bought.shape[0]):
@@ -238,10 +239,12 @@ def _frame_participants(bought, choice, willing_all, ability_all, level, optiona
 @fast.jit
 def _settle_participants(who, firm, level, willing, ability, volume, unit_cost, trust,
                          trust_gain, cost_saving, counts, saving):
-    """Per participant in order, as ``settle``'s numpy lines: counts, trust, cost saving.
+    """Per participant in order: counts, trust of the able willing, cost saving.
 
-    ``counts`` rows: participants, able participants; ``saving`` the per-firm sum of
-    ``saving_per_unit`` × volume (before the market scale).
+    ``counts`` rows: participants, able participants (ability ≥ ½). An able, willing
+    participant's trust moves ``trust_gain`` × level of the distance to 1 (NaN stays NaN).
+    ``saving[f]`` sums cost_saving × level × ability × unit_cost[f] × volume (before the
+    market scale).
     """
     for i in range(who.shape[0]):
         n, f = who[i], firm[i]
@@ -251,5 +254,5 @@ def _settle_participants(who, firm, level, willing, ability, volume, unit_cost, 
         if willing[i] and able:
             t = trust[n, f]
             x = t + trust_gain * level[i] * (1 - t)
-            trust[n, f] = x if not (x > 1.0) else 1.0  # np.minimum(1.0, x): NaN stays
+            trust[n, f] = x if not (x > 1.0) else 1.0  # min(x, 1) that keeps NaN
         saving[f] += cost_saving * level[i] * ability[i] * unit_cost[f] * volume[i]

@@ -28,6 +28,7 @@ when their satisfaction with the firm they left was at least ½.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numba
 import numpy as np
@@ -83,7 +84,7 @@ class Experience:
         return self.z > 1
 
 
-# -- kernels -------------------------------------------------------------------------------
+# -- kernels (numpy: the set-up's one past experience, which runs once) ---------------------
 def experienced_performance(
     base: np.ndarray,
     quality: np.ndarray,
@@ -123,25 +124,14 @@ def satisfaction_score(z: np.ndarray, steepness: float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(np.clip(-steepness * z, -500.0, 500.0)))
 
 
-def best_known(base: np.ndarray, aware: np.ndarray, active: np.ndarray) -> np.ndarray:
-    """(N,) highest base PUV among the offers each customer knows (0 if none)."""
-    best = np.zeros(len(base))  # PUV is never negative, so 0 is a safe floor
-    for f in np.nonzero(active)[0]:  # column by column: numpy reduces short rows slowly
-        np.maximum(best, np.where(aware[:, f], base[:, f], 0.0), out=best)
-    return best
-
-
-def blend(old: np.ndarray, new: np.ndarray, memory: float) -> np.ndarray:
-    """Exponential average with weight ``memory`` on ``new``; ``new`` where ``old`` is NaN."""
-    return np.where(np.isnan(old), new, (1.0 - memory) * old + memory * new)
-
-
 # -- phases --------------------------------------------------------------------------------
 def setup(model) -> None:
     """An established market: each customer remembers one past experience of their supplier.
 
     Without it a firm's mean satisfaction would be undefined until every one of its starting
-    customers had bought once (many steps when purchase occasions are rare).
+    customers had bought once (many steps when purchase occasions are rare). The same equations
+    as a step's experience (without learning, which has learned nothing yet), in numpy: it runs
+    once.
     """
     pop, nf = model.population, model.n_firms
     params = model.spec.relationships.satisfaction
@@ -158,79 +148,18 @@ def setup(model) -> None:
 
 
 def experience(model) -> None:
-    """Buyers experience the service, become (dis)satisfied; defectors are counted."""
-    pop, nf, stats = model.population, model.n_firms, model.step_stats
-    params = model.spec.relationships
-    quality = firm_values(model, "service_quality", 1.0)
-    consistency = firm_values(model, "service_consistency", 1.0)
-    noise = params.satisfaction.performance_noise * consistency
-    if fast.enabled():
-        model.experience = _experience_compiled(model, quality, noise)
-        return
-    who = np.nonzero(pop.bought)[0]
-    firm = pop.choice[who]
-    prev = pop.previous_supplier[who]
-    new = prev != firm
-    _count_defectors(pop, stats, who, firm, prev, nf)
+    """Buyers experience the service, become (dis)satisfied; defectors are counted.
 
-    base_all = kernels.perceived_use_value(pop.weights, model.levels_matrix())
-    best = None
-    if model.spec.mechanisms.expectations:
-        best = best_known(base_all, pop.aware, model.active_mask())
-    cell = cells(who, firm, nf)
-    base = get(base_all, cell)
-    gain = np.zeros(len(who))
-    if model.spec.mechanisms.learning:
-        from sim.mechanisms.learning import customer_sacrifice
-
-        gain = customer_sacrifice(pop.weights[who], params.learning.customer_sacrifice)
-        gain = gain * get(pop.knowledge, cell)
-    perf = experienced_performance(base, quality[firm], noise[firm], gain, model.relationship_rng)
-    gap = price_gap(model.prices()[firm], pop.reference_price[who], pop.price_sensitivity[who],
-                    params.satisfaction.value_for_money)
-    z = disconfirmation(perf - gap, pop.adequate[who], pop.desired[who])
-    score = satisfaction_score(z, params.satisfaction.steepness)
-    put(pop.satisfaction, cell, blend(get(pop.satisfaction, cell), score,
-                                      params.satisfaction.memory))
-    model.experience = Experience(
-        who=who, firm=firm, new=new, performance=perf, z=z, best=best,
-        recovered=np.zeros(len(who), dtype=bool), cell=cell,
-    )
-    stats["delighted_buyers"] += kernels.count_by_firm(firm[z > 1], nf)
-
-
-def _count_defectors(pop, stats, who, firm, prev, nf) -> None:
-    """Count customers who left a firm they had experienced, and whether they were satisfied."""
-    left = (prev >= 0) & (prev != firm)
-    rows, old = who[left], prev[left]
-    sat = get(pop.satisfaction, cells(rows, old, nf))
-    known = np.isfinite(sat)
-    stats["defectors"] += kernels.count_by_firm(old[known], nf)
-    stats["satisfied_defectors"] += kernels.count_by_firm(old[known & (sat >= SATISFIED)], nf)
-    stay = (prev >= 0) & ~left
-    stats["at_risk"] += kernels.count_by_firm(prev[prev >= 0], nf)
-    stats["retained"] += kernels.count_by_firm(prev[stay], nf)
-
-
-# -- compiled path (numba): the same numbers as the numpy lines of ``experience`` ------------
-# In the loops, ``x != x`` tests NaN and ``abs(x) < inf`` finiteness: numba's np.isnan and
-# np.isfinite on scalars cost several times more there. ``np.float64(x)`` widens float32
-# (numba's ``float(x)`` keeps float32, unlike numpy's mixed-precision arithmetic).
-
-#: Rows of the per-firm counters the compiled passes fill, in ``step_stats`` keys.
-_COUNTERS = ("defectors", "satisfied_defectors", "at_risk", "retained", "delighted_buyers")
-
-
-def _experience_compiled(model, quality: np.ndarray, noise: np.ndarray) -> Experience:
-    """``experience`` in compiled passes around numpy's ``np.exp`` (same bits, same draws).
-
-    The normals are drawn first, in bulk, from the same generator as the numpy path (one per
-    buyer, in customer order); the exponential of the logistic score is numpy's, on the (B,)
-    vector of its clipped arguments, so it matches ``satisfaction_score`` bit for bit. No (N, F)
-    array is built: base PUV is summed where it is needed.
+    One normal per buyer is drawn first, in bulk, in customer order; then one parallel pass
+    over the buyers (:func:`_experience_pass`) computes everything, and (with expectations on)
+    one over every customer finds the best base PUV they know (:func:`_best_known_offer`).
+    No (N, F) array is built: base PUV is summed where it is needed.
     """
     pop, nf, mech = model.population, model.n_firms, model.spec.mechanisms
     params = model.spec.relationships
+    sat = params.satisfaction
+    quality = firm_values(model, "service_quality", 1.0)
+    noise = sat.performance_noise * firm_values(model, "service_consistency", 1.0)
     levels = np.ascontiguousarray(model.levels_matrix(), dtype=np.float64)
     best = None
     if mech.expectations:
@@ -242,31 +171,37 @@ def _experience_compiled(model, quality: np.ndarray, noise: np.ndarray) -> Exper
     firm = np.empty(n_buyers, dtype=pop.choice.dtype)
     new = np.empty(n_buyers, dtype=bool)
     cell = np.empty(n_buyers, dtype=np.int64)
-    perf, z, expo = np.empty(n_buyers), np.empty(n_buyers), np.empty(n_buyers)
+    perf, z = np.empty(n_buyers), np.empty(n_buyers)
     counts = np.zeros((fast.n_chunks(n_buyers), len(_COUNTERS), nf), dtype=np.int64)
     sacrifice = float(params.learning.customer_sacrifice) if mech.learning else 0.0
-    _judge(who, fast.CHUNK, pop.choice, pop.previous_supplier, pop.weights, levels, pop.satisfaction,
-           pop.knowledge, pop.adequate, pop.desired, quality, noise, eps,
-           np.asarray(model.prices(), dtype=np.float64), pop.reference_price,
-           pop.price_sensitivity, float(params.satisfaction.value_for_money), bool(mech.learning),
-           sacrifice, -float(params.satisfaction.steepness), firm, new, cell, perf, z,
-           expo, counts)
-    np.exp(expo, out=expo)  # numpy's exp, as in satisfaction_score
-    _remember(who, fast.CHUNK, firm, z, expo, pop.satisfaction,
-              float(params.satisfaction.memory), counts)
+    _experience_pass(who, fast.CHUNK, pop.choice, pop.previous_supplier, pop.weights, levels,
+                     pop.satisfaction, pop.knowledge, pop.adequate, pop.desired, quality, noise,
+                     eps, np.asarray(model.prices(), dtype=np.float64), pop.reference_price,
+                     pop.price_sensitivity, float(sat.value_for_money), bool(mech.learning),
+                     sacrifice, float(sat.steepness), float(sat.memory), firm, new, cell, perf,
+                     z, counts)
     stats = model.step_stats
     for key, row in zip(_COUNTERS, counts.sum(axis=0), strict=True):  # integers: exact
         stats[key] += row
-    return Experience(who=who, firm=firm, new=new, performance=perf, z=z, best=best,
-                      recovered=np.zeros(n_buyers, dtype=bool), cell=cell)
+    model.experience = Experience(who=who, firm=firm, new=new, performance=perf, z=z, best=best,
+                                  recovered=np.zeros(n_buyers, dtype=bool), cell=cell)
+
+
+# -- compiled passes (numba) ---------------------------------------------------------------
+# In the loops, ``x != x`` tests NaN and ``abs(x) < inf`` finiteness: numba's np.isnan and
+# np.isfinite on scalars cost several times more there. ``np.float64(x)`` widens float32
+# (numba's ``float(x)`` keeps float32).
+
+#: Rows of the per-firm counters the experience pass fills, in ``step_stats`` keys.
+_COUNTERS = ("defectors", "satisfied_defectors", "at_risk", "retained", "delighted_buyers")
 
 
 @fast.pjit
 def _best_known_offer(weights, levels, active_cols, aware, best):
-    """``best_known(perceived_use_value(weights, levels), aware, active)`` without the (N, F) PUV.
+    """Best base PUV each customer knows of, into ``best``.
 
-    Base PUV summed dimension by dimension as the kernel; the running maximum starts at 0 and
-    keeps NaN, as ``np.maximum`` over the active columns in order.
+    ``best[n]`` = the highest Σ_d weights[n, d] × levels[f, d] among the active offers f that
+    customer n is aware of; 0 if none (PUV is never negative), NaN if one of them is NaN.
     """
     n_dims = weights.shape[1]
     m = active_cols.shape[0]
@@ -277,11 +212,11 @@ def _best_known_offer(weights, levels, active_cols, aware, best):
     for n in numba.prange(weights.shape[0]):
         top = 0.0
         for k in range(m):
-            if n_dims == 3:  # the usual case, unrolled (twice as fast); same order of additions
+            if n_dims == 3:  # the usual case, unrolled (twice as fast)
                 s = weights[n, 0] * lv[k, 0] + weights[n, 1] * lv[k, 1] + weights[n, 2] * lv[k, 2]
             else:
-                s = weights[n, 0] * lv[k, 0] if n_dims > 0 else 0.0
-                for d in range(1, n_dims):
+                s = 0.0
+                for d in range(n_dims):
                     s += weights[n, d] * lv[k, d]
             if aware[n, active_cols[k]] and (s > top or s != s):  # NaN stays
                 top = s
@@ -290,20 +225,33 @@ def _best_known_offer(weights, levels, active_cols, aware, best):
 
 
 @fast.pjit
-def _judge(who, chunk, choice, previous, weights, levels, satisfaction, knowledge, adequate,
-           desired, quality, noise, eps, prices, reference, sensitivity, value_for_money,
-           learning, sacrifice, neg_steepness, firm, new, cell, perf, z, expo, counts):
-    """One parallel pass over the buyers: the numpy lines of ``experience`` up to the exp.
+def _experience_pass(who, chunk, choice, previous, weights, levels, satisfaction, knowledge,
+                     adequate, desired, quality, noise, eps, prices, reference, sensitivity,
+                     value_for_money, learning, sacrifice, steepness, memory, firm, new, cell,
+                     perf, z, counts):
+    """One parallel pass over the buyers: defectors, performance, disconfirmation, satisfaction.
 
-    Per buyer ``b`` (customer ``who[b]``): ``_count_defectors`` (satisfaction read before the
-    blend), the flat cell, ``customer_sacrifice`` × knowledge, ``experienced_performance``
-    with the buyer's pre-drawn normal, ``price_gap``, ``disconfirmation``, and the clipped
-    exponent of ``satisfaction_score`` (into ``expo``). Buyers are taken in chunks of
-    ``chunk`` in parallel; ``counts[c]`` (rows as ``_COUNTERS``) holds chunk c's counts.
+    Per buyer ``b`` (customer n = ``who[b]``, firm f = ``choice[n]``, previous supplier p):
+
+    - counters, from the satisfaction *before* this purchase: at risk (p ≥ 0), retained
+      (p = f), defector (p ≠ f and sat[n, p] finite), satisfied defector (also sat[n, p] ≥ ½);
+    - performance = max(base × quality[f] × (1 + noise[f] × eps[b]), 0) + gain, with base =
+      Σ_d weights[n, d] × levels[f, d] and gain = sacrifice × Σ_d weights[n, d] × knowledge[n, f]
+      (learning on);
+    - price gap = value_for_money × sensitivity[n] × (prices[f] / reference[n] − 1);
+    - z = (performance − gap − adequate) / max(desired − adequate, 1e-9);
+    - score = 1 / (1 + exp(clip(−steepness × z, −500, 500))); satisfaction[n, f] ← score where
+      it was NaN, else (1 − memory) × old + memory × score; delighted if z > 1.
+
+    Buyers are taken in chunks of ``chunk`` in parallel; ``counts[c]`` (rows as ``_COUNTERS``)
+    holds chunk c's counts. Each buyer is a different customer, so no two iterations touch the
+    same cell. The exponential is the scalar one (about 3 ns a buyer here, where numpy's
+    vectorised ``np.exp`` took about 0.5 ns): the price of computing it in the pass.
     """
     n_firms = levels.shape[0]
     n_dims = weights.shape[1]
     n_buyers = who.shape[0]
+    keep = 1.0 - memory
     for c in numba.prange(counts.shape[0]):
         for b in range(c * chunk, min(n_buyers, (c + 1) * chunk)):
             n = who[b]
@@ -320,17 +268,17 @@ def _judge(who, chunk, choice, previous, weights, levels, satisfaction, knowledg
                 counts[c, 2, prev] += 1  # at risk
                 counts[c, 3, prev] += not left  # retained
             cell[b] = np.int64(n) * n_firms + f
-            base = weights[n, 0] * levels[f, 0] if n_dims > 0 else 0.0
-            for d in range(1, n_dims):
+            base = 0.0
+            for d in range(n_dims):
                 base += weights[n, d] * levels[f, d]
             gain = 0.0
             if learning:
-                total = weights[n, 0] if n_dims > 0 else 0.0  # the PUV kernel with unit levels
-                for d in range(1, n_dims):
+                total = 0.0
+                for d in range(n_dims):
                     total += weights[n, d]
                 gain = sacrifice * total * np.float64(knowledge[n, f])
             x = base * quality[f] * (1.0 + noise[f] * eps[b])
-            if not (x > 0.0 or x != x):  # np.maximum(x, 0.0); adding the gain makes −0 into +0
+            if not (x > 0.0 or x != x):  # max(x, 0) that keeps NaN
                 x = 0.0
             p = x + gain
             perf[b] = p
@@ -341,27 +289,12 @@ def _judge(who, chunk, choice, previous, weights, levels, satisfaction, knowledg
             gap = value_for_money * sensitivity[n] * (prices[f] / reference[n] - 1.0)
             zb = ((p - gap) - a) / width
             z[b] = zb
-            arg = neg_steepness * zb
+            arg = -steepness * zb
             if arg < -500.0:
                 arg = -500.0
             elif arg > 500.0:
                 arg = 500.0
-            expo[b] = arg
-
-
-@fast.pjit
-def _remember(who, chunk, firm, z, expo, satisfaction, memory, counts):
-    """Score ``1 / (1 + exp)``, ``blend`` into satisfaction, count the delighted (as numpy).
-
-    In parallel by chunks of buyers, as ``_judge`` (each buyer is one customer: no two
-    iterations write the same cell); chunk c's delighted buyers go to ``counts[c, 4]``.
-    """
-    keep = 1.0 - memory
-    n_buyers = who.shape[0]
-    for c in numba.prange(counts.shape[0]):
-        for b in range(c * chunk, min(n_buyers, (c + 1) * chunk)):
-            score = 1.0 / (1.0 + expo[b])
-            n, f = who[b], firm[b]
+            score = 1.0 / (1.0 + math.exp(arg))
             old = satisfaction[n, f]
             satisfaction[n, f] = score if old != old else keep * old + memory * score
-            counts[c, 4, f] += z[b] > 1.0  # delighted
+            counts[c, 4, f] += zb > 1.0  # delighted

@@ -1,26 +1,26 @@
-"""The compiled experience phase (and the promise and participation frames around it) give the
-same bits as their numpy paths, on edge cases a broken kernel would get wrong.
+"""The experience phase (and the promise and participation phases around it) agree with their
+numpy oracles on edge cases a broken pass would get wrong.
 
-Two models of the same scenario and seed are brought to the same state, the state is bent into
-an edge case (nobody or everybody buys, buyers without a previous supplier, an inactive firm,
-NaN or infinite satisfaction, a collapsed zone of tolerance, ...), then one phase runs with the
-compiled kernels on one model and without them on the other; every population array, the
-step's purchases, the counters and the random generators must then agree bit for bit.
+Two models of the same scenario and seed are brought to the same state and bent into an edge
+case (nobody or everybody buys, buyers without a previous supplier, an inactive firm, NaN or
+infinite satisfaction, a collapsed zone of tolerance, ...); then the production phases run on
+one and their oracles (``tests/oracles``) on the other. Every population array, model attribute
+(the step's purchases, the zones, the quality figures), counter, firm and random generator must
+agree: discrete values exactly, floats within the harness tolerance.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from fused_helpers import same
+from oracles import oracle_of
+from oracles import promises as promises_oracle
+from oracles.harness import check_twins
 
 from bench.step_speed import scenario
-from sim import fast
 from sim.mechanisms import participation, promises, satisfaction
 from sim.model import MarketModel
 from sim.scenario import load_scenario
-
-pytestmark = pytest.mark.skipif(not fast.AVAILABLE, reason="numba not installed")
 
 
 def _model(customers=300, mechanisms=None, steps_before=2, entrant=False, seed=5, name=None):
@@ -39,43 +39,31 @@ def _model(customers=300, mechanisms=None, steps_before=2, entrant=False, seed=5
     return model
 
 
-def _state(model) -> dict:
-    out = {f"pop.{k}": v for k, v in vars(model.population).items()
-           if isinstance(v, np.ndarray)}
-    exp = model.experience
-    if exp is not None:
-        out.update({f"exp.{k}": v for k, v in vars(exp).items() if isinstance(v, np.ndarray)})
-        out["exp.best is None"] = exp.best is None
-    out.update({f"stats[{k}]": v for k, v in model.step_stats.items()})
-    out["rng"] = model.rng.bit_generator.state
-    out["relationship_rng"] = model.relationship_rng.bit_generator.state
-    out["promise_zone"] = getattr(model, "promise_zone", None)
-    out["participation_zone"] = getattr(model, "participation_zone", None)
-    out["quality_stats"] = getattr(model, "quality_stats", None)
-    return out
+def _assert_phase_agrees(bend, phases, **kwargs) -> MarketModel:
+    """Bend two twin models the same way, run ``phases`` and their oracles; compare.
 
+    Returns the model the production phases ran on.
+    """
+    oracles = [oracle_of(phase) for phase in phases]
+    assert None not in oracles, "every phase tested here has an oracle"
+    ran = []
 
-def _assert_phase_agrees(bend, phases, **kwargs) -> dict:
-    """Bend two twin models the same way, run ``phases`` compiled and plain; compare."""
-    saved = fast.ENABLED
-    states = []
-    try:
-        for on in (True, False):
-            fast.ENABLED = True  # both twins reach the bent state the same way
-            model = _model(**kwargs)
-            bend(model)
-            model._reset_step_stats()  # count this phase only
-            fast.ENABLED = on
-            for phase in phases:
-                phase(model)
-            states.append(_state(model))
-    finally:
-        fast.ENABLED = saved
-    compiled, plain = states
-    assert compiled.keys() == plain.keys()
-    for key in compiled:
-        assert same(compiled[key], plain[key]), f"{key} differs between the paths"
-    return compiled
+    def make() -> MarketModel:
+        model = _model(**kwargs)
+        bend(model)
+        return model
+
+    def production(model) -> None:
+        for phase in phases:
+            phase(model)
+        ran.append(model)
+
+    def oracle(model) -> None:
+        for phase in oracles:
+            phase(model)
+
+    check_twins(make, production, oracle, " → ".join(p.__qualname__ for p in phases))
+    return ran[0]
 
 
 def _buyers(model, share, rng_seed=0):
@@ -99,8 +87,8 @@ def test_experience_without_buyers():
         model.population.bought[:] = False
         model.population.choice[:] = -1
 
-    state = _assert_phase_agrees(bend, [satisfaction.experience])
-    assert len(state["exp.who"]) == 0 and state["exp.best is None"] is False
+    model = _assert_phase_agrees(bend, [satisfaction.experience])
+    assert len(model.experience.who) == 0 and model.experience.best is not None
 
 
 def test_experience_everyone_buys_some_without_previous_supplier():
@@ -110,8 +98,8 @@ def test_experience_everyone_buys_some_without_previous_supplier():
         pop.previous_supplier[::3] = -1  # new to the market
         pop.previous_supplier[1::3] = pop.choice[1::3]  # retained
 
-    state = _assert_phase_agrees(bend, [satisfaction.experience])
-    assert len(state["exp.who"]) == 300 and state["stats[retained]"].sum() > 0
+    model = _assert_phase_agrees(bend, [satisfaction.experience])
+    assert len(model.experience.who) == 300 and model.step_stats["retained"].sum() > 0
 
 
 def test_experience_with_an_inactive_firm_column():
@@ -132,8 +120,8 @@ def test_experience_with_nan_and_infinite_satisfaction():
         pop.satisfaction[1::4] = np.inf      # not finite either
         pop.satisfaction[2::4] = satisfaction.SATISFIED  # exactly satisfied
 
-    state = _assert_phase_agrees(bend, [satisfaction.experience])
-    assert 0 < state["stats[satisfied_defectors]"].sum() < state["stats[defectors]"].sum()
+    model = _assert_phase_agrees(bend, [satisfaction.experience])
+    assert 0 < model.step_stats["satisfied_defectors"].sum() < model.step_stats["defectors"].sum()
 
 
 def test_experience_with_collapsed_and_extreme_zones():
@@ -157,8 +145,8 @@ def test_experience_with_an_unknown_best_and_nan_levels():
         model.firms[1].levels = model.firms[1].levels.copy()
         model.firms[1].levels[0] = np.nan  # a NaN offer propagates into best, as np.maximum
 
-    state = _assert_phase_agrees(bend, [satisfaction.experience])
-    assert np.isnan(state["exp.best"]).any() and (state["exp.best"] == 0).any()
+    model = _assert_phase_agrees(bend, [satisfaction.experience])
+    assert np.isnan(model.experience.best).any() and (model.experience.best == 0).any()
 
 
 # -- promises ------------------------------------------------------------------------------
@@ -177,12 +165,12 @@ def _bend_promises(model):
 
 
 def test_promises_communicate_frame_experience_settle():
-    state = _assert_phase_agrees(
+    model = _assert_phase_agrees(
         _bend_promises,
         [promises.communicate, promises.frame, satisfaction.experience, promises.settle],
         name="broken_promises",
     )
-    assert state["pop.promise_misled"].sum() > 0
+    assert model.population.promise_misled.sum() > 0
 
 
 def test_promises_communicate_after_the_promisers_stop():
@@ -191,13 +179,13 @@ def test_promises_communicate_after_the_promisers_stop():
         for firm in model.firms:
             firm.programmes.promise = None  # the state stays; the shifts decay to the new e
 
-    state = _assert_phase_agrees(bend, [promises.communicate], name="broken_promises")
-    assert state["pop.promise_shift"].any()
+    model = _assert_phase_agrees(bend, [promises.communicate], name="broken_promises")
+    assert model.population.promise_shift.any()
 
 
 def test_promise_zone_framed_and_restored():
-    state = _assert_phase_agrees(_bend_promises, [promises.frame], name="broken_promises")
-    rows, adequate, desired = state["promise_zone"]
+    model = _assert_phase_agrees(_bend_promises, [promises.frame], name="broken_promises")
+    rows, adequate, desired = model.promise_zone
     assert len(rows) > 0 and adequate.dtype == np.float32 and desired.dtype == np.float32
     _assert_phase_agrees(_bend_promises, [promises.frame, promises.settle],
                          name="broken_promises")
@@ -209,20 +197,20 @@ def test_promises_settle_without_buyers_and_without_promises():
         model.population.bought[:] = False
         model.population.choice[:] = -1
 
-    state = _assert_phase_agrees(
+    model = _assert_phase_agrees(
         no_buyers, [promises.frame, satisfaction.experience, promises.settle],
         name="broken_promises")
-    assert np.isnan(state["quality_stats"][0]).all()
+    assert np.isnan(model.quality_stats[0]).all()
     # the benchmark market: nobody promises, the quality gap is still recorded
-    state = _assert_phase_agrees(lambda m: None, [satisfaction.experience, promises.settle])
-    assert "pop.promise_expectation" not in state  # never allocated
-    assert np.isfinite(state["quality_stats"][1]).all()
+    model = _assert_phase_agrees(lambda m: None, [satisfaction.experience, promises.settle])
+    assert model.population.promise_expectation is None  # never allocated
+    assert np.isfinite(model.quality_stats[1]).all()
 
 
 def test_promised_ratio_adds_dimensions_in_order():
     rng = np.random.default_rng(2)
     weights, levels, claimed = rng.random((50, 9)), rng.random(9), rng.random(9)
-    out = promises.promised_ratio(weights, levels, claimed, 1.3)
+    out = promises_oracle.promised_ratio(weights, levels, claimed, 1.3)
     delivered = weights[:, 0] * levels[0]
     promised = weights[:, 0] * claimed[0]
     for d in range(1, 9):
@@ -250,12 +238,12 @@ def _bend_participation(optional):
 
 @pytest.mark.parametrize("optional", [False, True])
 def test_participation_frame_experience_settle(optional):
-    state = _assert_phase_agrees(
+    model = _assert_phase_agrees(
         _bend_participation(optional),
         [participation.frame, satisfaction.experience, participation.settle],
         name="customer_participation",
     )
-    assert state["stats[participants]"].sum() > state["stats[able_participants]"].sum() > 0
+    assert model.step_stats["participants"].sum() > model.step_stats["able_participants"].sum() > 0
 
 
 def test_participation_without_buyers():
@@ -264,7 +252,7 @@ def test_participation_without_buyers():
         model.population.bought[:] = False
         model.population.choice[:] = -1
 
-    state = _assert_phase_agrees(
+    model = _assert_phase_agrees(
         bend, [participation.frame, satisfaction.experience, participation.settle],
         name="customer_participation")
-    assert state["stats[participants]"].sum() == 0
+    assert model.step_stats["participants"].sum() == 0

