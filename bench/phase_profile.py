@@ -4,7 +4,7 @@
     .venv/bin/python bench/phase_profile.py --sizes 20000 --steps 40
 
 Same market as ``bench/step_speed.py`` (6 firms, 3 segments, every mechanism on). Each phase of
-``sim.model.PHASES`` is wrapped with a wall-clock timer (the parallel passes run on both cores,
+the model's ``phases`` (``sim.model.PHASES``) is wrapped with a wall-clock timer (the parallel passes run on both cores,
 so CPU time would count them twice); the table lists them largest first with their share of the
 step. Use it to find the next thing to speed up, then confirm with ``step_speed.py``.
 """
@@ -19,7 +19,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import sim.model as model_module  # noqa: E402
 from bench.step_speed import scenario  # noqa: E402
 from sim.model import MarketModel  # noqa: E402
 
@@ -40,15 +39,11 @@ def profile(n: int, steps: int, warmup: int = 3) -> tuple[float, dict[str, float
                 spent[key] += time.perf_counter() - t
         return wrapper
 
-    originals = model_module.PHASES
-    model_module.PHASES = tuple((name, timed(fn, name)) for name, fn in originals)
-    try:
-        start = time.perf_counter()
-        for _ in range(steps):
-            model.step()
-        total = (time.perf_counter() - start) / steps * 1e3
-    finally:
-        model_module.PHASES = originals
+    model.phases = tuple((name, timed(fn, name)) for name, fn in model.phases)
+    start = time.perf_counter()
+    for _ in range(steps):
+        model.step()
+    total = (time.perf_counter() - start) / steps * 1e3
     return total, {k: v / steps * 1e3 for k, v in spent.items()}
 
 

@@ -23,11 +23,9 @@ actual change (Shapley 1953; the decomposition of Shorrocks 2013).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import itertools
 import math
-import threading
 
 import numpy as np
 import pandas as pd
@@ -36,7 +34,6 @@ from sim import kernels
 
 DRIVERS = ("price", "value", "rivals", "loyalty", "word_of_mouth", "market", "other", "chance")
 _GROUPS = DRIVERS[:-1]
-_LOCK = threading.Lock()
 
 
 @dataclasses.dataclass
@@ -129,34 +126,23 @@ def _replay(spec, seq, replicate: int, at: set[int]) -> dict[int, dict]:
 
     model = MarketModel(spec, seed=seq, replicate=replicate)
     snaps: dict[int, dict] = {}
-    original = choice.purchase
 
     def watching(m) -> None:
-        if m is model and m.steps in at:
+        if m.steps in at:
             snap = _capture(m)
-            original(m)
+            choice.purchase(m)
             units = m.step_stats["units"]
             snap["realised"] = units / units.sum() if units.sum() > 0 else np.zeros_like(units)
             snaps[m.steps] = snap
         else:
-            original(m)
+            choice.purchase(m)
 
-    with _patched(choice, "purchase", watching):
-        for _ in range(max(at)):
-            model.step()
+    # this model only: its purchase phase is watched
+    model.phases = tuple((name, watching if phase is choice.purchase else phase)
+                         for name, phase in model.phases)
+    for _ in range(max(at)):
+        model.step()
     return snaps
-
-
-@contextlib.contextmanager
-def _patched(module, name: str, replacement):
-    # Only one replay at a time patches the phase; other models pass through untouched.
-    with _LOCK:
-        saved = getattr(module, name)
-        setattr(module, name, replacement)
-        try:
-            yield
-        finally:
-            setattr(module, name, saved)
 
 
 def _capture(model) -> dict:

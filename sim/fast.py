@@ -16,11 +16,6 @@ import os
 import numba
 
 
-def enabled() -> bool:
-    """Deprecated: always True (removed once every module has one path)."""
-    return True
-
-
 def jit(fn):
     """Compile ``fn`` with numba (cached on disk).
 

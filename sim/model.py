@@ -85,6 +85,9 @@ class MarketModel(mesa.Model):
     def __init__(self, scenario: Scenario | str | Path | dict, seed: Any = None, replicate: int = 0,
                  panel: int | None = None):
         spec = _coerce(scenario)
+        #: The phases ``step`` runs, in order: ``PHASES``, unless a tool watching this one model
+        #: (``sim.explain``, a profiler, a test) replaces an entry for it.
+        self.phases = PHASES
         seed = spec.seed if seed is None else seed
         seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         super().__init__(rng=np.random.default_rng(seq))
@@ -129,9 +132,9 @@ class MarketModel(mesa.Model):
 
     # -- the step ----------------------------------------------------------------------------
     def step(self) -> None:
-        """Advance one period: every phase of ``PHASES`` in order (see the module docstring)."""
+        """Advance one period: every phase of ``self.phases`` in order (the module docstring)."""
         self._reset_step_stats()
-        for _, phase in PHASES:
+        for _, phase in self.phases:
             phase(self)
 
     def run(self, steps: int | None = None, progress=None) -> None:

@@ -108,7 +108,7 @@ def test_reports_and_research_after_a_round(tmp_path, scenario_file):
     assert survey["weights"]["quality"] > survey["weights"]["service"]
     cost = 400 + 4 * 200 + 300 + 3 * 50
     assert private["pnl"]["research_spend"] == cost
-    # research is in the model's own books (test_programmes.py compares cash with a game
+    # research is in the model's own books (test_decided_programmes.py compares cash with a game
     # without research): this round's marketing spend holds it, cash is after it
     assert private["pnl"]["marketing_spend"] == pytest.approx(
         private["pnl"]["programme_spend"] + cost)

@@ -23,17 +23,13 @@ class Probe:
         self._perceive(model)
 
 
-def test_entrant_appears_at_its_step_with_no_customers_and_gains_share_when_better(
-    tiny, monkeypatch
-):
+def test_entrant_appears_at_its_step_with_no_customers_and_gains_share_when_better(tiny):
     tiny["steps"] = 20
     tiny["firms"].append(offer("New", 8.0, 0.8, enter_at=5, awareness=0.5))
     model = MarketModel(tiny, seed=1)
     probe = Probe(model)
-    import sim.model
-
-    monkeypatch.setattr("sim.model.PHASES", tuple(
-        (name, probe if name == "perceive" else phase) for name, phase in sim.model.PHASES))
+    model.phases = tuple((name, probe if name == "perceive" else phase)
+                         for name, phase in model.phases)
     model.run()
     df = model.firms_frame()
     new = df[df.firm == "New"]

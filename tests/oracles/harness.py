@@ -133,19 +133,17 @@ def check_phase(model, production: Callable, oracle: Callable, what: str = "") -
 
 
 def walk(model, steps: int, what: str = "") -> int:
-    """Step the model phase by phase, checking every phase that has an oracle; return how many.
+    """Step the model through its ``phases``, checking every phase that has an oracle; return how many.
 
     Each step goes through Mesa's own ``model.step()`` (so the step counter and clock advance
     as in a run); only the body of the step is the checked walk through ``PHASES``.
     """
-    from sim.model import PHASES
-
     checked = 0
 
     def checked_step() -> None:
         nonlocal checked
         model._reset_step_stats()
-        for name, phase in PHASES:
+        for name, phase in model.phases:
             oracle = oracle_of(phase)
             if oracle is None:
                 phase(model)

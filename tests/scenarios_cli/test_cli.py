@@ -182,7 +182,8 @@ def test_list_shows_every_shipped_scenario(cvm):
 def test_report_refuses_a_folder_that_is_not_a_run(cvm, tmp_path):
     result = cvm("report", tmp_path)
     assert result.code == 2
-    assert "has no firms.csv; give the --out folder of `cvm run`" in result.err
+    assert "neither a run (no firms.csv) nor a sensitivity result" in result.err
+    assert "give the --out folder of `cvm run`" in result.err
 
 
 def test_docs_explain_every_key():
