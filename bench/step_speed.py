@@ -9,7 +9,9 @@ machines drift 20-30 % between runs: read the ratios, not the absolute numbers.
 
 The floor of a step is what no implementation can avoid: reading and writing the customer
 state (bytes per customer / measured memory bandwidth) plus drawing its random numbers (draws
-per customer, counted on a real step, × measured cost of one draw of that kind).
+per customer, counted on a real step, × measured bulk cost of one draw of that kind; a standard
+Gumbel variate of the choice noise costs a uniform and two logarithms, as in
+shared/PERFORMANCE.md's floor "the 6N uniforms and 12N logs").
 """
 
 from __future__ import annotations
@@ -131,27 +133,59 @@ class CountingGenerator:
 
 
 def draws_per_step(n: int) -> dict[str, float]:
-    """Random variates per customer in one full step, by generator method (counted)."""
+    """Random variates per customer in one full step, by kind (counted on real steps).
+
+    Kinds are the generator's methods (``random``, ``standard_normal``, ...), except that the
+    choice's standard Gumbel variates count as ``gumbel``: each is a uniform and two
+    logarithms (``sim.mechanisms.choice.gumbel_noise``), the cheapest known way to draw one,
+    so their uniforms are not counted again under ``random``.
+    """
+    from sim.mechanisms import choice
+
     model = MarketModel(scenario(n, True), seed=1)
     model.step()
     counts: dict[str, int] = {}
     for name, value in list(vars(model).items()):  # the model's generator and any it spawned
         if isinstance(value, np.random.Generator):
             setattr(model, name, CountingGenerator(value, counts))
-    for _ in range(3):
-        model.step()
-    return {k: v / 3 / n for k, v in counts.items()}
+    plain = choice.gumbel_noise
+
+    def counted_gumbel(rng, shape):
+        out = plain(rng, shape)
+        counts["gumbel"] = counts.get("gumbel", 0) + out.size
+        counts["random"] -= out.size  # drawn through the counting generator above
+        return out
+
+    choice.gumbel_noise = counted_gumbel
+    try:
+        for _ in range(3):
+            model.step()
+    finally:
+        choice.gumbel_noise = plain
+    return {k: v / 3 / n for k, v in counts.items() if v}
 
 
 def cost_per_draw(method: str, size: int = 2_000_000) -> float:
-    """Seconds per variate of ``Generator.<method>`` drawn in bulk (best of 5)."""
+    """Seconds per variate of ``Generator.<method>`` drawn in bulk (best of 5).
+
+    ``gumbel``: a standard Gumbel variate as the choice draws it (``choice.gumbel_noise``).
+    """
+    from sim.mechanisms import choice
+
     rng = np.random.default_rng(0)
-    fn = getattr(rng, method)
     args = {"choice": (6,), "integers": (0, 6), "binomial": (10, 0.5), "poisson": (2.0,)}.get(method, ())
+    if method == "gumbel":
+        def fn(size):
+            return choice.gumbel_noise(rng, size)
+    else:
+        method_fn = getattr(rng, method)
+
+        def fn(size):
+            return method_fn(*args, size=size)
     best = float("inf")
     for _ in range(5):
         t0 = time.perf_counter()
-        fn(*args, size=size)
+        fn(size)
         best = min(best, time.perf_counter() - t0)
     return best / size
 
