@@ -155,7 +155,7 @@ class LoyaltyParams(_Section):
         "rung: rung / 5 of it, so a mere customer gets a fifth).",
     )
     satisfaction_bonus: float = Field(
-        0.8,
+        1.0,
         title="Loyalty bonus of total satisfaction",
         ge=0,
         le=5,
