@@ -10,14 +10,15 @@ After each purchase a buyer tells ``rate`` contacts on average (rounded up or do
 drawn with replacement from their neighbours, about the firm they bought from::
 
     rate = dissatisfied_contacts                         if dissatisfied (and not recovered)
-         = satisfied_contacts × m / mean(m)               if satisfied,
+         = satisfied_contacts × m                         if satisfied,
     m    = advocate_multiplier for advocates and partners, 1 otherwise
 
-The satisfied rate is the mean over this step's satisfied buyers, shared out so that advocates
-tell ``advocate_multiplier`` times as many as the others: with the defaults a dissatisfied buyer
-tells 0.5 contacts and a satisfied one 0.25 on average (half as many, "unhappy customers tell
-twice as many"), whatever the number of advocates; advocates do most of the praising. Each message makes the hearer
-aware of the firm and shifts the hearer's opinion of it by ± ``impact`` PUV units (fading with
+Advocates and partners praise ``advocate_multiplier`` times as much as other satisfied buyers,
+so how much a market's satisfied buyers say depends on how many of them are advocates: the
+ratio of what the dissatisfied and the satisfied say ("unhappy customers tell twice as many") is
+measured from the messages sent (``wom_negative`` / dissatisfied buyers over ``wom_positive`` /
+satisfied buyers), not fixed by the parameters. Each message makes the hearer aware of the firm
+and shifts the hearer's opinion of it by ± ``impact`` PUV units (fading with
 ``opinion_decay``). Cost: one uniform per buyer and one per message.
 
 With the compiled kernels on (``sim.fast``), ``talk`` runs as three numba passes around the
@@ -110,18 +111,12 @@ def tell(talkers: np.ndarray, rate: np.ndarray, indptr, indices, rng: np.random.
 def talk_rates(negative, advocate, satisfied_contacts, dissatisfied_contacts, multiplier):
     """Expected contacts told by each buyer.
 
-    Dissatisfied buyers tell ``dissatisfied_contacts``. Satisfied buyers tell
-    ``satisfied_contacts`` on average, shared so that advocates tell ``multiplier`` times as many
-    as other satisfied buyers: the ladder changes who praises, not how much praise a satisfied
-    customer is worth, so the dissatisfied/satisfied asymmetry holds whatever the ladder.
-    When every satisfied buyer is an advocate and ``multiplier`` is 0, nobody satisfied talks.
+    Dissatisfied buyers tell ``dissatisfied_contacts``; satisfied buyers ``satisfied_contacts``,
+    advocates (and partners) ``multiplier`` times as many: the more advocates a firm has, the
+    more praise it gets (Payne's ladder), so the dissatisfied/satisfied asymmetry is an outcome.
     """
     weight = np.where(advocate & ~negative, multiplier, 1.0)
-    happy = ~negative
-    mean = weight[happy].mean() if happy.any() else 1.0
-    if mean == 0:  # silent advocates only: no praise to share out (not 0/0)
-        return np.where(negative, dissatisfied_contacts, 0.0)
-    return np.where(negative, dissatisfied_contacts, satisfied_contacts * weight / mean)
+    return np.where(negative, dissatisfied_contacts, satisfied_contacts * weight)
 
 
 # -- phases --------------------------------------------------------------------------------
@@ -174,13 +169,9 @@ def _talk_compiled(model) -> None:
     how = np.empty(b, dtype=np.int8)
     n_advocating, n_plain = _talk_kinds(exp.who, exp.firm, exp.z, exp.recovered, pop.rung,
                                         ADVOCATE, how)
-    mean = mean_weight(how, n_advocating, n_plain, multiplier)
-    # talk_rates' satisfied_contacts × weight / mean, one value per kind of buyer
-    if mean == 0:  # as talk_rates: silent advocates only, nobody satisfied talks
-        rates = [0.0, 0.0, float(p.dissatisfied_contacts)]
-    else:
-        rates = [float(p.satisfied_contacts * 1.0 / mean),
-                 float(p.satisfied_contacts * multiplier / mean), float(p.dissatisfied_contacts)]
+    # talk_rates' satisfied_contacts × weight, one value per kind of buyer
+    rates = [float(p.satisfied_contacts * 1.0), float(p.satisfied_contacts * multiplier),
+             float(p.dissatisfied_contacts)]
     kinds = (n_plain, n_advocating, b - n_plain - n_advocating)
     if any(k and math.isnan(r) for k, r in zip(kinds, rates, strict=True)):  # as tell refuses
         raise ValueError("negative dimensions are not allowed")
@@ -193,24 +184,6 @@ def _talk_compiled(model) -> None:
                  float(model.spec.relationships.opinion_cap), counts)
     stats["wom_positive"] += counts[0]
     stats["wom_negative"] += counts[1]
-
-
-def mean_weight(how: np.ndarray, n_advocating: int, n_plain: int, multiplier: float):
-    """``weight[~negative].mean()`` of ``talk_rates`` (1.0 without satisfied buyers), same bits.
-
-    The weights are ``multiplier`` and 1.0. When ``multiplier`` is a multiple of 2^-k and the
-    total stays below 2^(53 − k), every partial sum is exact, so numpy's pairwise sum equals
-    ``n_advocating × multiplier + n_plain`` whatever its order (always so for the default 2.0);
-    otherwise numpy sums the weights itself.
-    """
-    n = n_advocating + n_plain
-    if n == 0:
-        return 1.0
-    k = next((k for k in range(53) if (multiplier * 2.0**k).is_integer()), None)
-    total = n_advocating * multiplier + n_plain
-    if k is not None and total * 2.0**k < 2.0**53:
-        return np.float64(total) / n
-    return np.where(how[how != NEGATIVE] == ADVOCATING, multiplier, 1.0).mean()
 
 
 @fast.jit

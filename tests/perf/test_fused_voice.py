@@ -17,7 +17,7 @@ import types
 
 import numpy as np
 import pytest
-from fused_helpers import assert_twins_agree, bits
+from fused_helpers import assert_twins_agree
 
 from sim import fast
 from sim.mechanisms import complaints, fatigue, relationships, word_of_mouth
@@ -250,18 +250,3 @@ def test_decay_same_bits(rate, monkeypatch):
         return model
 
     _both(relationships.decay_opinions, make, monkeypatch, f"decay {rate}")
-
-
-@pytest.mark.parametrize("multiplier", [2.0, 1.3, 0.1, 0.0, 1.0, 2.0**-40 * 3])
-def test_mean_weight_is_numpys_mean(multiplier):
-    rng = np.random.default_rng(2)
-    for n in (1, 7, 8, 9, 127, 128, 129, 1000, 20_001):
-        how = rng.choice(np.array([word_of_mouth.PLAIN, word_of_mouth.ADVOCATING,
-                                   word_of_mouth.NEGATIVE], dtype=np.int8), n)
-        happy = how != word_of_mouth.NEGATIVE
-        if not happy.any():
-            continue
-        expected = np.where(how[happy] == word_of_mouth.ADVOCATING, multiplier, 1.0).mean()
-        got = word_of_mouth.mean_weight(how, int((how == word_of_mouth.ADVOCATING).sum()),
-                                        int((how == word_of_mouth.PLAIN).sum()), multiplier)
-        assert bits(np.float64(got)) == bits(np.float64(expected)), (multiplier, n)
