@@ -285,13 +285,13 @@ class WordOfMouthParams(_Section):
         description="Share of lattice links rewired to random customers (small_world only).",
     )
     satisfied_contacts: float = Field(
-        0.18,
+        0.17,
         title="Contacts told after a satisfying purchase",
         ge=0,
         le=100,
         description="Expected number of contacts a satisfied buyer tells about the firm "
         "(advocates and partners: advocate_multiplier times as many). Calibrated so that the "
-        "dissatisfied tell about twice as many per buyer in the shipped markets (1.9-2.4).",
+        "dissatisfied tell about twice as many per buyer in the shipped markets (1.9-2.5).",
     )
     dissatisfied_contacts: float = Field(
         0.5,
