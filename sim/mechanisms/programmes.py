@@ -82,8 +82,9 @@ LEVELS = {
                                      {"financial": 0.4, "social": 0.6, "structural": 0.7},
                                      0.5, 0.4, 1.0),
 }
+# a firm that runs no programme learns nothing (relationships.learning.default_rate)
 UNMANAGED = RelationshipLevel(0.5, 0.7, {"financial": 0.2, "social": 0.1, "structural": 0.0},
-                              0.1, 0.0, 0.0)
+                              0.0, 0.0, 0.0)
 
 
 def set_relationship_level(firm) -> None:

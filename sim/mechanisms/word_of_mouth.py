@@ -10,15 +10,16 @@ After each purchase a buyer tells ``rate`` contacts on average (rounded up or do
 drawn with replacement from their neighbours, about the firm they bought from::
 
     rate = dissatisfied_contacts                         if dissatisfied (and not recovered)
-         = satisfied_contacts × m / mean(m)               if satisfied,
+         = satisfied_contacts × m                         if satisfied,
     m    = advocate_multiplier for advocates and partners, 1 otherwise
 
-The satisfied rate is the mean over this step's satisfied buyers, shared out so that advocates
-tell ``advocate_multiplier`` times as many as the others: with the defaults a dissatisfied buyer
-tells 0.5 contacts and a satisfied one 0.25 on average (half as many, "unhappy customers tell
-twice as many"), whatever the number of advocates; advocates do most of the praising. Each
-message makes the hearer aware of the firm and shifts the hearer's opinion of it by ± ``impact``
-PUV units (fading with ``opinion_decay``). Cost: one uniform per buyer and one per message.
+Advocates and partners praise ``advocate_multiplier`` times as much as other satisfied buyers,
+so how much a market's satisfied buyers say depends on how many of them are advocates: the
+ratio of what the dissatisfied and the satisfied say ("unhappy customers tell twice as many") is
+measured from the messages sent (``wom_negative`` / dissatisfied buyers over ``wom_positive`` /
+satisfied buyers), not fixed by the parameters. Each message makes the hearer aware of the firm
+and shifts the hearer's opinion of it by ± ``impact`` PUV units (fading with
+``opinion_decay``). Cost: one uniform per buyer and one per message.
 
 The number a buyer tells is ``rate`` rounded up or down at random (``floor(min(rate, degree) +
 u)``, mean exactly ``rate`` up to the degree); each hearer is a uniformly drawn neighbour (with
@@ -122,12 +123,9 @@ def talk(model) -> None:
     how = np.empty(b, dtype=np.int8)
     n_advocating, n_plain = _talk_kinds(exp.who, exp.firm, exp.z, exp.recovered, pop.rung,
                                         ADVOCATE, how)
-    mean = mean_weight(n_advocating, n_plain, multiplier)
-    if mean == 0:  # silent advocates only: no praise to share out (not 0/0)
-        rates = [0.0, 0.0, float(p.dissatisfied_contacts)]
-    else:
-        rates = [p.satisfied_contacts / mean, p.satisfied_contacts * multiplier / mean,
-                 float(p.dissatisfied_contacts)]
+    # a satisfied buyer tells satisfied_contacts × m (m = multiplier for advocates), one rate per kind
+    rates = [float(p.satisfied_contacts), float(p.satisfied_contacts * multiplier),
+             float(p.dissatisfied_contacts)]
     talkers, start, degree, told = (np.empty(b, dtype=np.int64) for _ in range(4))
     messages, t = _talk_counts(exp.who, how, np.array(rates), indptr, rng.random(b), talkers,
                                start, degree, told)
@@ -137,16 +135,6 @@ def talk(model) -> None:
                  float(model.spec.relationships.opinion_cap), counts)
     stats["wom_positive"] += counts[0]
     stats["wom_negative"] += counts[1]
-
-
-def mean_weight(n_advocating: int, n_plain: int, multiplier: float) -> float:
-    """Mean talk weight of the satisfied buyers: ``multiplier`` for advocates, 1 for the others.
-
-    ``(n_advocating × multiplier + n_plain) / (n_advocating + n_plain)``, or 1.0 without
-    satisfied buyers.
-    """
-    n = n_advocating + n_plain
-    return (n_advocating * multiplier + n_plain) / n if n else 1.0
 
 
 @fast.jit

@@ -26,6 +26,7 @@ from sim.validation.report import markdown, text_table
 from sim.validation import choice_cases as _choice  # noqa: F401
 from sim.validation import strategy_cases as _strategy  # noqa: F401
 from sim.validation import relationship_cases as _relationship  # noqa: F401
+from sim.validation import market_cases as _market  # noqa: F401
 # isort: on
 
 __all__ = [

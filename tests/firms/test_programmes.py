@@ -110,7 +110,7 @@ def test_unmanaged_firm_has_the_documented_defaults(tiny):
     model, _ = run(tiny, steps=1)
     f = model.firms[0]
     assert (f.service_quality, f.service_consistency, f.complaint_accessibility,
-            f.recovery_quality, f.learning_rate, f.contact_intensity) == (1.0, 1.0, 0.5, 0.7, 0.1, 0.0)
+            f.recovery_quality, f.learning_rate, f.contact_intensity) == (1.0, 1.0, 0.5, 0.7, 0.0, 0.0)
     assert f.bonds == {"financial": 0.2, "social": 0.1, "structural": 0.0}
     assert f.relationship_cost_per_customer == 0.0
 

@@ -38,18 +38,12 @@ def tell(talkers: np.ndarray, rate: np.ndarray, indptr, indices, rng: np.random.
 def talk_rates(negative, advocate, satisfied_contacts, dissatisfied_contacts, multiplier):
     """Expected contacts told by each buyer.
 
-    Dissatisfied buyers tell ``dissatisfied_contacts``. Satisfied buyers tell
-    ``satisfied_contacts`` on average, shared so that advocates tell ``multiplier`` times as many
-    as other satisfied buyers: the ladder changes who praises, not how much praise a satisfied
-    customer is worth, so the dissatisfied/satisfied asymmetry holds whatever the ladder.
-    When every satisfied buyer is an advocate and ``multiplier`` is 0, nobody satisfied talks.
+    Dissatisfied buyers tell ``dissatisfied_contacts``; satisfied buyers ``satisfied_contacts``,
+    advocates (and partners) ``multiplier`` times as many: the more advocates a firm has, the
+    more praise it gets (Payne's ladder), so the dissatisfied/satisfied asymmetry is an outcome.
     """
     weight = np.where(advocate & ~negative, multiplier, 1.0)
-    happy = ~negative
-    mean = weight[happy].mean() if happy.any() else 1.0
-    if mean == 0:  # silent advocates only: no praise to share out (not 0/0)
-        return np.where(negative, dissatisfied_contacts, 0.0)
-    return np.where(negative, dissatisfied_contacts, satisfied_contacts * weight / mean)
+    return np.where(negative, dissatisfied_contacts, satisfied_contacts * weight)
 
 
 def talk(model) -> None:

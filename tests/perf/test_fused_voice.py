@@ -265,18 +265,3 @@ def test_decay_agrees_with_its_oracle(rate):
 
     check_twins(make, opinion.decay_opinions, opinion_oracle.decay_opinions, f"decay {rate}")
 
-
-@pytest.mark.parametrize("multiplier", [2.0, 1.3, 0.1, 0.0, 1.0, 2.0**-40 * 3])
-def test_mean_weight_is_the_mean_weight(multiplier):
-    """The satisfied buyers' mean weight (advocates ``multiplier``, others 1), to rounding."""
-    rng = np.random.default_rng(2)
-    for n in (1, 7, 8, 9, 127, 128, 129, 1000, 20_001):
-        how = rng.choice(np.array([word_of_mouth.PLAIN, word_of_mouth.ADVOCATING,
-                                   word_of_mouth.NEGATIVE], dtype=np.int8), n)
-        happy = how != word_of_mouth.NEGATIVE
-        expected = (np.where(how[happy] == word_of_mouth.ADVOCATING, multiplier, 1.0).mean()
-                    if happy.any() else 1.0)
-        got = word_of_mouth.mean_weight(int((how == word_of_mouth.ADVOCATING).sum()),
-                                        int((how == word_of_mouth.PLAIN).sum()), multiplier)
-        assert got == pytest.approx(expected, rel=1e-14, abs=0.0), (multiplier, n)
-    assert word_of_mouth.mean_weight(0, 0, multiplier) == 1.0

@@ -131,8 +131,10 @@ def test_expectation_spillover_a_rivals_innovation_lowers_satisfaction(market):
 
 
 def _retention_edge(d, seed, steps=20):
-    """Per step, Alpha's retention minus Beta's (twins; Beta does not learn)."""
+    """Per step, Alpha's retention minus Beta's (twins; Alpha learns as a reactive firm, Beta
+    does not learn)."""
     model = MarketModel(copy.deepcopy(d), seed=seed)
+    model.firms[0].learning_rate = 0.1  # firms learn only by a programme (default rate 0)
     model.firms[1].learning_rate = 0.0
     model.run(steps)
     df = model.firms_frame().set_index("step")
