@@ -10,7 +10,7 @@ SYMBOL = {"pass": "PASS", "fail": "FAIL", "pending": "PENDING", "error": "ERROR"
 
 
 def text_table(table: pd.DataFrame, width: int = 100) -> str:
-    """One block per case: status, title, measured, interval; then a count by status."""
+    """One block per case: status, title, measured, interval, expected, source; then counts."""
     lines = []
     for _, row in table.iterrows():
         lines.append(f"[{SYMBOL[row['status']]:<7}] {row['case']}: {row['title']}")
@@ -19,7 +19,7 @@ def text_table(table: pd.DataFrame, width: int = 100) -> str:
              f"expected: {row['expected']}"]
             if row["status"] in ("pass", "fail")
             else [f"reason: {row.get('reason', '')}"]
-        )
+        ) + [f"source: {row['source']}"]
         for part in body:
             lines.extend(textwrap.wrap(part, width, initial_indent="          ",
                                        subsequent_indent="            "))

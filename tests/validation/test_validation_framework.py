@@ -62,6 +62,9 @@ def test_table_and_markdown_render():
     assert isinstance(table, pd.DataFrame)
     text = text_table(table)
     assert "logit_shares" in text and "[PASS" in text
+    # every case prints its figure and where the claim comes from
+    assert text.count("measured: ") == 2 and text.count("source: ") == 2
+    assert "Reichheld" in text and "McFadden" in text
     md = markdown(table, Settings(replicates=3, customers=1500))
     assert md.startswith("# Model validation")
     assert "Multinomial logit closed form" in md and "**Claim:**" in md
