@@ -16,17 +16,19 @@ Whether dissatisfied buyers come back is tracked from the outputs: at each custo
 purchase the ``*_followups`` and ``*_returned`` counters note whether they rebought from the same
 firm, for recovered complainers and for the unvoiced (recorded even with the switch off).
 
-``complain`` is one compiled pass over the buyers after one bulk draw of two uniforms per buyer
-below their adequate level (the first decides the complaint, the second the recovery).
+``complain`` is one parallel compiled pass over fixed chunks of buyers after one bulk draw of two
+uniforms per buyer below their adequate level (the first decides the complaint, the second the
+recovery); a first parallel pass counts each chunk's buyers below adequate, so that each chunk
+reads its own columns of the draws.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from sim import fast
 from sim.mechanisms.cells import firm_values
-from sim.mechanisms.opinion import shift_distinct_cells
 from sim.mechanisms.state import PerCustomer, State
 
 STATE = State(customer={
@@ -66,7 +68,12 @@ def complain(model) -> None:
     pop, exp, nf, stats = model.population, model.experience, model.n_firms, model.step_stats
     p = model.spec.relationships.complaints
     voiced = bool(model.spec.mechanisms.complaints)
-    n_low = _count_below_adequate(exp.z) if voiced else 0
+    n_buyers = len(exp.who)
+    low = np.zeros(fast.n_chunks(n_buyers) + 1, dtype=np.int64)  # offsets of each chunk's draws
+    if voiced:
+        _count_below_adequate(exp.z, fast.CHUNK, low[1:])
+        np.cumsum(low, out=low)
+    n_low = int(low[-1])
     voiced = voiced and n_low > 0
     if voiced:
         p_complain = complaint_probability(firm_values(model, "complaint_accessibility", 0.5),
@@ -76,14 +83,17 @@ def complain(model) -> None:
     else:
         p_complain = p_recover = np.zeros(nf)
         u = np.zeros((2, 0))
-    counts = np.zeros((len(_COUNTERS), nf), dtype=np.int64)
-    pending = _complain(
-        exp.who, exp.firm, exp.z, exp.recovered, pop.follow_up, pop.previous_supplier,
-        pop.satisfaction, pop.opinion, pop.value_shift, p_complain, p_recover, u, voiced,
-        float(p.recovered_satisfaction), float(p.recovery_goodwill), float(-p.disappointment),
-        float(-(p.disappointment + p.failed_recovery_penalty)),
-        float(model.spec.relationships.opinion_cap), counts,
+    counts = np.zeros((len(low) - 1, len(_COUNTERS), nf), dtype=np.int64)
+    pending = np.zeros(len(low) - 1, dtype=np.bool_)
+    _complain(
+        exp.who, fast.CHUNK, low, exp.firm, exp.z, exp.recovered, pop.follow_up,
+        pop.previous_supplier, pop.satisfaction, pop.opinion, pop.value_shift, p_complain,
+        p_recover, u, voiced, float(p.recovered_satisfaction), float(p.recovery_goodwill),
+        float(-p.disappointment), float(-(p.disappointment + p.failed_recovery_penalty)),
+        float(model.spec.relationships.opinion_cap), counts, pending,
     )
+    counts = counts.sum(axis=0)  # integers: exact
+    pending = bool(pending.any())
     # step_stats makes a key on first use: the follow-up counters only when someone was
     # pending, the voice counters only when someone could complain.
     touched = (_FOLLOW_UP_COUNTERS if pending else ()) + (_VOICE_COUNTERS if voiced else ())
@@ -91,61 +101,71 @@ def complain(model) -> None:
         stats[name] += counts[_COUNTERS.index(name)]
 
 
-@fast.jit
-def _count_below_adequate(z):
-    """How many buyers are below their adequate level (z < 0): they draw for voice."""
-    n = 0
-    for i in range(z.shape[0]):
-        if z[i] < 0:
-            n += 1
-    return n
+@fast.pjit
+def _count_below_adequate(z, chunk, low):
+    """Per chunk c of ``chunk`` buyers, how many are below their adequate level (z < 0).
 
-
-@fast.jit
-def _complain(who, firm, z, recovered, follow_up, previous_supplier, satisfaction, opinion,
-              value_shift, p_complain, p_recover, u, voiced, recovered_satisfaction, goodwill,
-              unvoiced_delta, failed_delta, cap, counts):
-    """Per buyer, the follow-up count and then voice and recovery; True if any was pending.
-
-    Rows of ``counts`` are ``_COUNTERS``. Each buyer is one customer, so each opinion cell gets
-    one delta: the opinion shifts are applied after the pass by ``shift_distinct_cells``.
+    They draw for voice; the count goes to ``low[c]``.
     """
-    any_pending = False
-    j = 0
-    n_low = u.shape[1]
-    rows, firms, deltas = np.empty(n_low, np.int64), np.empty(n_low, np.int64), np.empty(n_low)
-    for i in range(who.shape[0]):
-        n, f = who[i], firm[i]
-        state = follow_up[n]
-        if state != FOLLOW_NONE:
-            any_pending = True
-            old = previous_supplier[n]
-            if old >= 0 and (state == FOLLOW_RECOVERED or state == FOLLOW_UNVOICED):
-                row = 2 if state == FOLLOW_RECOVERED else 4
-                counts[row, old] += 1
-                if f == old:
-                    counts[row + 1, old] += 1
-            follow_up[n] = FOLLOW_NONE
-        if z[i] < 0:
-            code = FOLLOW_UNVOICED
-            if voiced:
-                complained = u[0, j] < p_complain[f]
-                j += 1
-                delta = unvoiced_delta
-                if complained:
-                    counts[0, f] += 1
-                    code = FOLLOW_FAILED
-                    delta = failed_delta
-                    if u[1, j - 1] < p_recover[f]:
-                        counts[1, f] += 1
-                        recovered[i] = True
-                        s = satisfaction[n, f]  # at least recovered_satisfaction; NaN stays
-                        if s < recovered_satisfaction:
-                            satisfaction[n, f] = recovered_satisfaction
-                        code = FOLLOW_RECOVERED
-                        delta = goodwill
-                rows[j - 1], firms[j - 1], deltas[j - 1] = n, f, delta
-            follow_up[n] = code
-        counts[7 if (z[i] < 0 and not recovered[i]) else 6, f] += 1
-    shift_distinct_cells(opinion, value_shift, rows[:j], firms[:j], deltas[:j], cap)
-    return any_pending
+    n_buyers = z.shape[0]
+    for c in numba.prange(low.shape[0]):
+        n = 0
+        for i in range(c * chunk, min(n_buyers, (c + 1) * chunk)):
+            n += z[i] < 0
+        low[c] = n
+
+
+@fast.pjit
+def _complain(who, chunk, low, firm, z, recovered, follow_up, previous_supplier, satisfaction,
+              opinion, value_shift, p_complain, p_recover, u, voiced, recovered_satisfaction,
+              goodwill, unvoiced_delta, failed_delta, cap, counts, pending):
+    """Per buyer, the follow-up count and then voice and recovery, in parallel over chunks.
+
+    Chunk c of ``chunk`` buyers takes its uniforms from column ``low[c]`` on (``low`` holds the
+    exclusive prefix sums of the chunks' buyers below adequate), so every buyer reads the same
+    draws as in one pass in buyer order. ``counts[c]`` (rows ``_COUNTERS``) holds chunk c's
+    counts and ``pending[c]`` whether any of its buyers was pending. Each buyer is one
+    customer, so each opinion cell gets one delta and no two iterations touch the same cell:
+    ``new = clip(opinion + delta, ±cap)`` is written in place (as ``shift_distinct_cells``).
+    """
+    n_buyers = who.shape[0]
+    for c in numba.prange(counts.shape[0]):
+        j = low[c]
+        for i in range(c * chunk, min(n_buyers, (c + 1) * chunk)):
+            n, f = who[i], firm[i]
+            state = follow_up[n]
+            if state != FOLLOW_NONE:
+                pending[c] = True
+                old = previous_supplier[n]
+                if old >= 0 and (state == FOLLOW_RECOVERED or state == FOLLOW_UNVOICED):
+                    row = 2 if state == FOLLOW_RECOVERED else 4
+                    counts[c, row, old] += 1
+                    if f == old:
+                        counts[c, row + 1, old] += 1
+                follow_up[n] = FOLLOW_NONE
+            if z[i] < 0:
+                code = FOLLOW_UNVOICED
+                if voiced:
+                    complained = u[0, j] < p_complain[f]
+                    delta = unvoiced_delta
+                    if complained:
+                        counts[c, 0, f] += 1
+                        code = FOLLOW_FAILED
+                        delta = failed_delta
+                        if u[1, j] < p_recover[f]:
+                            counts[c, 1, f] += 1
+                            recovered[i] = True
+                            s = satisfaction[n, f]  # at least recovered_satisfaction; NaN stays
+                            if s < recovered_satisfaction:
+                                satisfaction[n, f] = recovered_satisfaction
+                            code = FOLLOW_RECOVERED
+                            delta = goodwill
+                    j += 1
+                    before = np.float64(opinion[n, f])
+                    new = before + delta
+                    new = -cap if new < -cap else new  # within ± cap; NaN stays
+                    new = cap if new > cap else new
+                    opinion[n, f] = np.float32(new)
+                    value_shift[n, f] += new - before
+                follow_up[n] = code
+            counts[c, 7 if (z[i] < 0 and not recovered[i]) else 6, f] += 1
