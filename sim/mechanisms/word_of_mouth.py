@@ -25,11 +25,14 @@ The number a buyer tells is ``rate`` rounded up or down at random (``floor(min(r
 u)``, mean exactly ``rate`` up to the degree); each hearer is a uniformly drawn neighbour (with
 replacement). A cell told several times in a step moves by the sum of its messages, clipped to ±
 ``opinion_cap`` once. ``talk`` is three compiled passes around the two bulk draws (one uniform
-per buyer, then one per message).
+per buyer, then one per message): the kinds and numbers told, then the hearers, in parallel over
+fixed chunks of buyers (the exclusive prefix sum of the chunks' messages places each chunk's
+messages and uniforms, so they come in buyer order), then the spread, in message order.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from sim import fast
@@ -120,97 +123,112 @@ def talk(model) -> None:
     indptr, indices = model.network
     b = len(exp.who)
     multiplier = float(p.advocate_multiplier)
-    how = np.empty(b, dtype=np.int8)
-    n_advocating, n_plain = _talk_kinds(exp.who, exp.firm, exp.z, exp.recovered, pop.rung,
-                                        ADVOCATE, how)
     # a satisfied buyer tells satisfied_contacts × m (m = multiplier for advocates), one rate per kind
     rates = [float(p.satisfied_contacts), float(p.satisfied_contacts * multiplier),
              float(p.dissatisfied_contacts)]
+    n_chunks = fast.n_chunks(b)
+    how = np.empty(b, dtype=np.int8)
     talkers, start, degree, told = (np.empty(b, dtype=np.int64) for _ in range(4))
-    messages, t = _talk_counts(exp.who, how, np.array(rates), indptr, rng.random(b), talkers,
-                               start, degree, told)
-    counts = np.zeros((2, nf), dtype=np.int64)
-    _talk_spread(exp.firm, how, talkers[:t], start[:t], degree[:t], told[:t], indices,
-                 rng.random(messages), float(p.impact), pop.aware, pop.opinion, pop.value_shift,
-                 float(model.spec.relationships.opinion_cap), counts)
+    n_talkers = np.empty(n_chunks, dtype=np.int64)
+    offsets = np.zeros(n_chunks + 1, dtype=np.int64)
+    counts = np.zeros((n_chunks, 2, nf), dtype=np.int64)
+    _talk_counts(exp.who, fast.CHUNK, exp.firm, exp.z, exp.recovered, pop.rung, ADVOCATE,
+                 np.array(rates), indptr, rng.random(b), how, talkers, start, degree, told,
+                 n_talkers, offsets[1:], counts)
+    np.cumsum(offsets, out=offsets)  # where each chunk's messages start
+    messages = int(offsets[-1])
+    hearers, abouts, deltas = np.empty(messages, np.int64), np.empty(messages, np.int64), \
+        np.empty(messages)
+    _talk_hearers(fast.CHUNK, exp.firm, how, talkers, start, degree, told, n_talkers, offsets,
+                  indices, rng.random(messages), float(p.impact), hearers, abouts, deltas)
+    _talk_spread(hearers, abouts, deltas, pop.aware, pop.opinion, pop.value_shift,
+                 float(model.spec.relationships.opinion_cap))
+    counts = counts.sum(axis=0)  # integers: exact
     stats["wom_positive"] += counts[0]
     stats["wom_negative"] += counts[1]
 
 
-@fast.jit
-def _talk_kinds(who, firm, z, recovered, rung, advocate_rung, how):
-    """Each buyer's kind: NEGATIVE, ADVOCATING or PLAIN.
+@fast.pjit
+def _talk_counts(who, chunk, firm, z, recovered, rung, advocate_rung, rates, indptr, u, how,
+                 talkers, start, degree, told, n_talkers, n_messages, counts):
+    """Each buyer's kind and number told, in parallel over fixed chunks of ``chunk`` buyers.
 
-    NEGATIVE if below the adequate level (z < 0) and not recovered, else ADVOCATING on the
-    advocate rung or above, else PLAIN. Returns the numbers of advocating and plain satisfied buyers.
+    The kind ``how[i]``: NEGATIVE if below the adequate level (z < 0) and not recovered, else
+    ADVOCATING on the advocate rung or above, else PLAIN. The number told is ``floor(min(rate,
+    degree) + u)``. Chunk c lists its buyers who tell anyone from slot ``c × chunk`` on
+    (``talkers``: positions in ``who``, with their neighbour lists' ``start`` and ``degree`` and
+    their number ``told``), ``n_talkers[c]`` of them, telling ``n_messages[c]`` messages in all;
+    ``counts[c]`` holds the messages per (negative, firm).
     """
-    n_advocating = n_plain = 0
-    for i in range(who.shape[0]):
-        if z[i] < 0 and not recovered[i]:
-            how[i] = NEGATIVE
-        elif rung[who[i], firm[i]] >= advocate_rung:
-            how[i] = ADVOCATING
-            n_advocating += 1
-        else:
-            how[i] = PLAIN
-            n_plain += 1
-    return n_advocating, n_plain
+    n_buyers = who.shape[0]
+    for c in numba.prange(n_talkers.shape[0]):
+        first = c * chunk
+        t = first
+        total = 0
+        for i in range(first, min(n_buyers, first + chunk)):
+            n = who[i]
+            if z[i] < 0 and not recovered[i]:
+                kind = NEGATIVE
+            elif rung[n, firm[i]] >= advocate_rung:
+                kind = ADVOCATING
+            else:
+                kind = PLAIN
+            how[i] = kind
+            rate = rates[kind]
+            begin = indptr[n]
+            deg = indptr[n + 1] - begin
+            k = np.int64((rate if rate < deg else np.float64(deg)) + u[i])
+            talkers[t] = i  # overwritten unless k > 0: no branch
+            start[t] = begin
+            degree[t] = deg
+            told[t] = k
+            t += k > 0
+            total += k
+            counts[c, np.int64(kind == NEGATIVE), firm[i]] += k
+        n_talkers[c] = t - first
+        n_messages[c] = total
 
 
-@fast.jit
-def _talk_counts(who, how, rates, indptr, u, talkers, start, degree, told):
-    """Number told per buyer, ``floor(min(rate, degree) + u)``, kept for buyers who tell anyone.
+@fast.pjit
+def _talk_hearers(chunk, firm, how, talkers, start, degree, told, n_talkers, offsets, indices,
+                  u, impact, hearers, abouts, deltas):
+    """Each message's hearer, ``indices[start + floor(u × degree)]``, firm and delta (± impact).
 
-    Returns (messages, t): ``talkers[:t]`` are positions in ``who``, with their neighbour lists'
-    ``start`` and ``degree`` and their number ``told``.
+    In parallel over the chunks of :func:`_talk_counts`: chunk c's messages take the slots and
+    uniforms from ``offsets[c]`` on, so they are in the order of one pass in buyer order.
     """
-    total = 0
-    n_talkers = 0
-    for i in range(who.shape[0]):
-        rate = rates[how[i]]
-        first = indptr[who[i]]
-        deg = indptr[who[i] + 1] - first
-        k = np.int64((rate if rate < deg else np.float64(deg)) + u[i])
-        talkers[n_talkers] = i  # overwritten unless k > 0: no branch
-        start[n_talkers] = first
-        degree[n_talkers] = deg
-        told[n_talkers] = k
-        n_talkers += k > 0
-        total += k
-    return total, n_talkers
+    for c in numba.prange(n_talkers.shape[0]):
+        j = offsets[c]
+        first = c * chunk
+        for t in range(first, first + n_talkers[c]):
+            about = firm[talkers[t]]
+            delta = -impact if how[talkers[t]] == NEGATIVE else impact
+            for _ in range(told[t]):
+                hearers[j] = np.int64(indices[start[t] + np.int64(u[j] * degree[t])])
+                abouts[j], deltas[j] = about, delta
+                j += 1
 
 
 @fast.jit
-def _talk_spread(firm, how, talkers, start, degree, told, indices, u, impact, aware, opinion,
-                 value_shift, cap, counts):
-    """Each message's hearer, ``indices[start + floor(u × degree)]``; counts, awareness, opinions.
+def _talk_spread(hearers, abouts, deltas, aware, opinion, value_shift, cap):
+    """The messages in order: hearers learn of the firm and their opinions move.
 
-    The first pass picks each message's hearer and marks the cells heard more than once (two
-    bitmaps). Cells heard once get their single delta (``shift_distinct_cells``); cells heard
-    more than once sum their deltas in message order in a table and are clipped once, as
-    ``shift_opinion`` does.
+    The first pass marks the cells heard more than once (two bitmaps). Cells heard once get
+    their single delta (``shift_distinct_cells``); cells heard more than once sum their deltas
+    in message order in a table and are clipped once, as ``shift_opinion`` does.
     """
     n_firms = aware.shape[1]
-    m = u.shape[0]
+    m = hearers.shape[0]
     seen = np.zeros((aware.size + 7) // 8, dtype=np.uint8)
     repeated = np.zeros_like(seen)
-    hearers, abouts, deltas = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m)
     n_repeats = 0
-    j = 0
-    for t in range(talkers.shape[0]):
-        about = firm[talkers[t]]
-        bad = how[talkers[t]] == NEGATIVE
-        counts[np.int64(bad), about] += told[t]
-        for _ in range(told[t]):
-            hearer = np.int64(indices[start[t] + np.int64(u[j] * degree[t])])
-            hearers[j], abouts[j], deltas[j] = hearer, about, -impact if bad else impact
-            j += 1
-            key = hearer * n_firms + about
-            byte, bit = key >> 3, np.uint8(1 << (key & 7))
-            if seen[byte] & bit:
-                repeated[byte] |= bit
-                n_repeats += 1
-            seen[byte] |= bit
+    for j in range(m):
+        key = hearers[j] * n_firms + abouts[j]
+        byte, bit = key >> 3, np.uint8(1 << (key & 7))
+        if seen[byte] & bit:
+            repeated[byte] |= bit
+            n_repeats += 1
+        seen[byte] |= bit
     table, totals, shift = new_opinion_table(n_repeats)
     single = 0
     for j in range(m):  # hearers learn of the firm; repeated cells into the table, others kept
