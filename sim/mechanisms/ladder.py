@@ -77,9 +77,12 @@ def update(model) -> None:
 def rung_counts(model) -> dict[str, np.ndarray]:
     """Per firm, relationships on each rung: prospects are aware non-customers."""
     pop, nf = model.population, model.n_firms
-    counts = np.zeros((nf, 6), dtype=np.int64)
-    aware, aware_customers = np.zeros(nf, dtype=np.int64), np.zeros(nf, dtype=np.int64)
-    _rung_counts(pop.supplier, pop.rung, pop.aware, counts, aware, aware_customers)
+    chunks = fast.n_chunks(pop.n)
+    counts = np.zeros((chunks, nf, 6), dtype=np.int64)
+    aware = np.zeros((chunks, nf), dtype=np.int64)
+    aware_customers = np.zeros((chunks, nf), dtype=np.int64)
+    _rung_counts(pop.supplier, pop.rung, pop.aware, fast.CHUNK, counts, aware, aware_customers)
+    counts, aware, aware_customers = counts.sum(0), aware.sum(0), aware_customers.sum(0)  # exact
     out = {"ladder_prospect": aware - aware_customers}
     for r in range(CUSTOMER, PARTNER + 1):
         out[f"ladder_{RUNGS[r]}"] = counts[:, r]
@@ -137,14 +140,18 @@ def _climb(rung, who, chunk, firm, could, offsets, u, up_probability):
                 rung[who[i], firm[i]] += 1
 
 
-@fast.jit
-def _rung_counts(supplier, rung, aware, counts, aware_all, aware_customers):
-    """Per firm: customers on each rung, customers aware of it, and aware customers of it."""
+@fast.pjit
+def _rung_counts(supplier, rung, aware, chunk, counts, aware_all, aware_customers):
+    """Per firm: customers on each rung, customers aware of it, and aware customers of it.
+
+    In parallel over fixed chunks of ``chunk`` customers; row c of each output is chunk c's.
+    """
     n_rows, n_firms = aware.shape
-    for n in range(n_rows):
-        for f in range(n_firms):
-            aware_all[f] += aware[n, f]
-        s = supplier[n]
-        if s >= 0:
-            counts[s, rung[n, s]] += 1
-            aware_customers[s] += aware[n, s]
+    for c in numba.prange(counts.shape[0]):
+        for n in range(c * chunk, min(n_rows, (c + 1) * chunk)):
+            for f in range(n_firms):
+                aware_all[c, f] += aware[n, f]
+            s = supplier[n]
+            if s >= 0:
+                counts[c, s, rung[n, s]] += 1
+                aware_customers[c, s] += aware[n, s]
