@@ -48,8 +48,13 @@ def purchase(model) -> None:
     mech = model.spec.mechanisms
     chosen = choose(model, rows, loyalty=mech.loyalty, switching=mech.switching_costs,
                     inverse_cdf=model.spec.market.choice_sampler == "inverse_cdf")
-    counts = np.zeros((3, nf), dtype=np.int64)
-    _record_purchases(chosen, pop.bought, pop.supplier, pop.previous_supplier, pop.choice, counts)
+    chunks = fast.n_chunks(pop.n)
+    # where each chunk's customers with an occasion start among the rows (and in chosen)
+    first = np.searchsorted(rows, np.arange(chunks, dtype=np.int64) * fast.CHUNK)
+    counts = np.zeros((chunks, 3, nf), dtype=np.int64)
+    _record_purchases(chosen, first, fast.CHUNK, pop.bought, pop.supplier, pop.previous_supplier,
+                      pop.choice, counts)
+    counts = counts.sum(axis=0)  # integers: exact
     stats = model.step_stats
     stats["units"] += counts[0]
     stats["new_customers"] += counts[1]
@@ -212,32 +217,35 @@ def _inverse_cdf_choice(puv, pp, price_sensitivity, rationality, aware, active, 
             out[i] = chosen
 
 
-@fast.jit
-def _record_purchases(chosen, bought, supplier, previous_supplier, choice, counts):
+@fast.pjit
+def _record_purchases(chosen, first, chunk, bought, supplier, previous_supplier, choice, counts):
     """Write the choices, buyers and suppliers and count sales, in one pass over customers.
 
     ``chosen`` holds the choices of the customers with a purchase occasion (``bought`` on
     entry), in customer order. A customer buys when the choice is a firm; the previous
-    supplier is kept in ``previous_supplier``. ``counts`` rows 0, 1, 2 receive the units, new
-    customers (buyers whose choice is not their supplier) and lost customers (those buyers'
-    former suppliers) per firm.
+    supplier is kept in ``previous_supplier``. ``counts[c]`` rows 0, 1, 2 receive chunk c's
+    units, new customers (buyers whose choice is not their supplier) and lost customers (those
+    buyers' former suppliers) per firm. In parallel over fixed chunks of ``chunk`` customers:
+    chunk c's first choice is ``chosen[first[c]]``.
     """
-    n_firms = counts.shape[1]
-    j = 0
-    for n in range(bought.shape[0]):
-        sup = supplier[n]
-        previous_supplier[n] = sup
-        c = -1
-        if bought[n]:
-            c = chosen[j]
-            j += 1
-        choice[n] = c
-        buys = c >= 0
-        bought[n] = buys
-        if buys:
-            counts[0, c] += 1
-            if c != sup:
-                counts[1, c] += 1
-                if 0 <= sup < n_firms:
-                    counts[2, sup] += 1
-            supplier[n] = c
+    n_firms = counts.shape[2]
+    n_rows = bought.shape[0]
+    for k in numba.prange(counts.shape[0]):
+        j = first[k]
+        for n in range(k * chunk, min(n_rows, (k + 1) * chunk)):
+            sup = supplier[n]
+            previous_supplier[n] = sup
+            c = -1
+            if bought[n]:
+                c = chosen[j]
+                j += 1
+            choice[n] = c
+            buys = c >= 0
+            bought[n] = buys
+            if buys:
+                counts[k, 0, c] += 1
+                if c != sup:
+                    counts[k, 1, c] += 1
+                    if 0 <= sup < n_firms:
+                        counts[k, 2, sup] += 1
+                supplier[n] = c
