@@ -16,6 +16,7 @@ are the strongest. Leaving also means teaching a new supplier what the old one h
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from sim import fast
@@ -36,22 +37,22 @@ def update(model) -> None:
                     float(p.teaching_cost), pop.switching_cost)
 
 
-@fast.jit
+@fast.pjit
 def _switching_cost(supplier, bonds, rung, tenure, knowledge, financial_weight, social_weight,
                     structural_weight, structural_tenure, teaching_cost, out):
     """The module docstring's switching cost toward each customer's supplier, in place.
 
     ``bonds`` (F, 3) holds every firm's financial, social and structural bonds; a customer
-    without a supplier gets 0.
+    without a supplier gets 0. In parallel over the customers (each writes its own entry).
     """
-    for n in range(supplier.shape[0]):
+    for n in numba.prange(supplier.shape[0]):
         f = supplier[n]
         if f < 0:
             out[n] = 0.0
-            continue
-        depth = rung[n, f] / PARTNER
-        built = min(1.0, tenure[n] / structural_tenure)
-        out[n] = (financial_weight * bonds[f, 0]
-                  + social_weight * bonds[f, 1] * depth
-                  + structural_weight * bonds[f, 2] * built
-                  + teaching_cost * np.float64(knowledge[n, f]))
+        else:
+            depth = rung[n, f] / PARTNER
+            built = min(1.0, tenure[n] / structural_tenure)
+            out[n] = (financial_weight * bonds[f, 0]
+                      + social_weight * bonds[f, 1] * depth
+                      + structural_weight * bonds[f, 2] * built
+                      + teaching_cost * np.float64(knowledge[n, f]))
