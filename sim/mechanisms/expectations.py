@@ -19,6 +19,7 @@ With the switch off expectations stay at their starting values.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from sim import fast, kernels
@@ -93,21 +94,23 @@ def _adapt_level(level, ratio, performance, bought, best, adaptation, pull, grow
     return level * growth
 
 
-@fast.jit
+@fast.pjit
 def _adapt(adequate, desired, zone_width, who, performance, best, adequate_ratio, desired_ratio,
            adaptation, pull, growth):
     """Every customer's adequate and desired levels after this step, in place.
 
     Each level moves by ``_adapt_level`` with its ratio (``zone_ratios`` of the customer's
     zone width); then adequate ≥ 0 and desired ≥ adequate × (1 + ``MIN_ZONE``) + 1e-9.
-    Levels are stored as float32 and computed in float64; ``growth`` is 1 + drift.
+    Levels are stored as float32 and computed in float64; ``growth`` is 1 + drift. In parallel
+    over the buyers, then the customers (each buyer is a different customer; each iteration
+    writes its own entries).
     """
     n_rows = adequate.shape[0]
     perf, bought = np.zeros(n_rows), np.zeros(n_rows, dtype=np.bool_)
-    for i in range(who.shape[0]):
+    for i in numba.prange(who.shape[0]):
         perf[who[i]] = performance[i]
         bought[who[i]] = True
-    for n in range(n_rows):
+    for n in numba.prange(n_rows):
         width = np.float64(zone_width[n])
         low = 1.0 - (1.0 - adequate_ratio) * width
         if not np.isnan(low):
