@@ -41,7 +41,6 @@ from sim.mechanisms.opinion import (
     add_to_opinion_table,
     apply_opinion_table,
     new_opinion_table,
-    shift_distinct_cells,
 )
 from sim.mechanisms.state import State
 
@@ -141,8 +140,10 @@ def talk(model) -> None:
         np.empty(messages)
     _talk_hearers(fast.CHUNK, exp.firm, how, talkers, start, degree, told, n_talkers, offsets,
                   indices, rng.random(messages), float(p.impact), hearers, abouts, deltas)
-    _talk_spread(hearers, abouts, deltas, pop.aware, pop.opinion, pop.value_shift,
-                 float(model.spec.relationships.opinion_cap))
+    cap = float(model.spec.relationships.opinion_cap)
+    single = _talk_spread(hearers, abouts, deltas, pop.aware, pop.opinion, pop.value_shift, cap)
+    _shift_single_cells(pop.opinion, pop.value_shift, hearers[:single], abouts[:single],
+                        deltas[:single], cap)
     counts = counts.sum(axis=0)  # integers: exact
     stats["wom_positive"] += counts[0]
     stats["wom_negative"] += counts[1]
@@ -213,9 +214,11 @@ def _talk_hearers(chunk, firm, how, talkers, start, degree, told, n_talkers, off
 def _talk_spread(hearers, abouts, deltas, aware, opinion, value_shift, cap):
     """The messages in order: hearers learn of the firm and their opinions move.
 
-    The first pass marks the cells heard more than once (two bitmaps). Cells heard once get
-    their single delta (``shift_distinct_cells``); cells heard more than once sum their deltas
-    in message order in a table and are clipped once, as ``shift_opinion`` does.
+    The first pass marks the cells heard more than once (two bitmaps). Cells heard more than
+    once sum their deltas in message order in a table and are clipped once, as
+    ``shift_opinion`` does. The messages to cells heard once are moved to the front of
+    ``hearers``, ``abouts`` and ``deltas`` and their number returned: they get their single
+    delta afterwards, in parallel (:func:`_shift_single_cells`).
     """
     n_firms = aware.shape[1]
     m = hearers.shape[0]
@@ -239,6 +242,21 @@ def _talk_spread(hearers, abouts, deltas, aware, opinion, value_shift, cap):
         else:
             hearers[single], abouts[single], deltas[single] = hearers[j], abouts[j], deltas[j]
             single += 1
-    shift_distinct_cells(opinion, value_shift, hearers[:single], abouts[:single],
-                         deltas[:single], cap)
     apply_opinion_table(table, totals, n_firms, opinion, value_shift, cap)
+    return single
+
+
+@fast.pjit
+def _shift_single_cells(opinion, value_shift, rows, firms, deltas, cap):
+    """``shift_distinct_cells`` in parallel: distinct cells, one delta each.
+
+    ``new = clip(opinion + delta, ±cap)`` (NaN stays); opinion ← float32(new), value_shift +=
+    new − old. The cells are distinct, so no two iterations touch the same one.
+    """
+    for q in numba.prange(rows.shape[0]):
+        old = np.float64(opinion[rows[q], firms[q]])
+        new = old + deltas[q]
+        new = -cap if new < -cap else new
+        new = cap if new > cap else new
+        opinion[rows[q], firms[q]] = np.float32(new)
+        value_shift[rows[q], firms[q]] = value_shift[rows[q], firms[q]] + (new - old)
