@@ -96,6 +96,21 @@ def _per_replicate(df: pd.DataFrame, num: str, den: str) -> np.ndarray:
     return (sums[num] / sums[den].where(sums[den] > 0)).to_numpy()
 
 
+def _rate_ratios(settings: Settings, top: tuple[str, str], bottom: tuple[str, str],
+                 digits: str) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Per market, the per-replicate ratio of two rates (``num / den`` column pairs).
+
+    Returns the ratios by market and one "market top vs bottom" text per market (the mean
+    rates, formatted with ``digits``).
+    """
+    per, rates = {}, []
+    for market, df in replays(settings).items():
+        upper, lower = _per_replicate(df, *top), _per_replicate(df, *bottom)
+        per[market] = upper / lower
+        rates.append(f"{market} {np.mean(upper):{digits}} vs {np.mean(lower):{digits}}")
+    return per, rates
+
+
 def mantel_haenszel(df: pd.DataFrame) -> float:
     """Within-firm risk ratio of defection, merely over totally satisfied (firms as strata)."""
     a = df["merely_n"] - df["merely_kept"]  # merely satisfied who defected
@@ -193,12 +208,8 @@ def top_box_loyalty(settings: Settings) -> Outcome:
 )
 def complaint_return(settings: Settings) -> Outcome:
     """Return rate of recovered complainers over that of silent dissatisfied buyers."""
-    per, rates = {}, []
-    for market, df in replays(settings).items():
-        recovered = _per_replicate(df, "recovered_returned", "recovered_followups")
-        silent = _per_replicate(df, "unvoiced_returned", "unvoiced_followups")
-        per[market] = recovered / silent
-        rates.append(f"{market} {np.mean(recovered):.0%} vs {np.mean(silent):.0%}")
+    per, rates = _rate_ratios(settings, ("recovered_returned", "recovered_followups"),
+                              ("unvoiced_returned", "unvoiced_followups"), ".0%")
     measured, interval, passed = _judge(per, lambda lo, hi: lo >= 1.5, lambda x: f"{x:.2f}",
                                         "×")
     return Outcome(
@@ -225,12 +236,8 @@ def complaint_return(settings: Settings) -> Outcome:
 )
 def wom_asymmetry(settings: Settings) -> Outcome:
     """Messages per dissatisfied buyer over messages per satisfied buyer, in each market."""
-    per, rates = {}, []
-    for market, df in replays(settings).items():
-        negative = _per_replicate(df, "wom_negative", "dissatisfied_buyers")
-        positive = _per_replicate(df, "wom_positive", "satisfied_buyers")
-        per[market] = negative / positive
-        rates.append(f"{market} {np.mean(negative):.3f} vs {np.mean(positive):.3f}")
+    per, rates = _rate_ratios(settings, ("wom_negative", "dissatisfied_buyers"),
+                              ("wom_positive", "satisfied_buyers"), ".3f")
     measured, interval, passed = _judge(per, lambda lo, hi: lo >= 1.5 and hi <= 3.0,
                                         lambda x: f"{x:.2f}", "×")
     return Outcome(

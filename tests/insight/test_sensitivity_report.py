@@ -15,13 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from report_browser import render_offline
 
 from sim.cli import main
 from sim.sensitivity_chart import read_sensitivity, sensitivity_spec
 from tests.insight.sensitivity_helpers import RANKED, write_sensitivity
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "source", "wbr"}
 
 
@@ -191,27 +190,9 @@ def test_the_table_alone_is_enough(tmp_path):
 
 @pytest.mark.browser
 def test_the_sensitivity_chart_renders_offline_in_chromium(morris):
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.skip("no /usr/bin/chromium (apt-get install chromium; .ci/test installs it)")
-    from playwright.sync_api import sync_playwright
-
     report = morris / "report.html"
     report_of(morris)
-    remote, errors = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        try:
-            context = browser.new_context(offline=True, viewport={"width": 1100, "height": 900})
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-                "file:") else (remote.append(route.request.url), route.abort()))
-            page = context.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(report.as_uri())
-            page.wait_for_selector("body[data-charts-done=true]", timeout=30_000)
-            chart = page.evaluate("""() => {
+    chart, remote, errors = render_offline(report, """() => {
                 const el = document.querySelector('.chart[data-chart=sensitivity]');
                 return {rendered: el.dataset.rendered === 'true',
                         bars: el.querySelectorAll('svg .mark-rect path').length,
@@ -219,11 +200,7 @@ def test_the_sensitivity_chart_renders_offline_in_chromium(morris):
                         labels: [...el.querySelectorAll('svg .role-axis-label text')]
                                 .map(t => t.textContent),
                         error: el.querySelector('.error') ? el.textContent : null};
-            }""")
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "sensitivity-report.png"), full_page=True)
-        finally:
-            browser.close()
+            }""", "sensitivity-report.png")
     assert remote == [] and errors == []
     assert chart["rendered"] and chart["error"] is None, chart
     assert chart["bars"] == 4, chart  # mu* and sigma for each of the two parameters

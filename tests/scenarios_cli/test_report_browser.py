@@ -7,13 +7,10 @@ screenshot is left in ``test-artifacts/report.png`` for a human to look at.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from report_browser import render_offline
 
 
 @pytest.fixture(scope="module")
@@ -37,33 +34,11 @@ def test_report_is_self_contained(report):
 
 @pytest.mark.browser
 def test_report_renders_offline_in_chromium(report):
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.skip("no /usr/bin/chromium (apt-get install chromium; .ci/test installs it)")
-    from playwright.sync_api import sync_playwright
-
-    remote, errors = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        try:
-            context = browser.new_context(offline=True, viewport={"width": 1100, "height": 900})
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-                "file:") else (remote.append(route.request.url), route.abort()))
-            page = context.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(report.as_uri())
-            page.wait_for_selector("body[data-charts-done=true]", timeout=30_000)
-            charts = page.evaluate("""() => [...document.querySelectorAll('.chart')].map(el => ({
+    charts, remote, errors = render_offline(report, """() => [...document.querySelectorAll('.chart')].map(el => ({
                 key: el.dataset.chart, rendered: el.dataset.rendered === 'true',
                 marks: el.querySelectorAll('svg .mark-line path, svg .mark-symbol path,'
                                            + ' svg .mark-rect path, svg .mark-area path').length,
-                error: el.querySelector('.error') ? el.textContent : null}))""")
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
-        finally:
-            browser.close()
+                error: el.querySelector('.error') ? el.textContent : null}))""", "report.png")
     assert remote == [] and errors == []
     keys = [c["key"] for c in charts]
     assert keys == ["matrix", "share", "satisfaction", "loyalty", "profit", "ladder"]
