@@ -137,8 +137,10 @@ def draws_per_step(n: int) -> dict[str, float]:
 
     Kinds are the generator's methods (``random``, ``standard_normal``, ...), except that the
     choice's standard Gumbel variates count as ``gumbel``: each is a uniform and two
-    logarithms (``sim.mechanisms.choice.gumbel_noise``), the cheapest known way to draw one,
-    so their uniforms are not counted again under ``random``.
+    logarithms (``sim.mechanisms.choice.to_gumbel``), the cheapest known way to draw one.
+    The draws the parallel passes make from the chunk streams (``sim.streams``) are counted
+    by what they draw for: a Gumbel variate per chooser and firm, a standard normal per buyer
+    (the experienced performance).
     """
     from sim.mechanisms import choice
 
@@ -150,16 +152,17 @@ def draws_per_step(n: int) -> dict[str, float]:
             setattr(model, name, CountingGenerator(value, counts))
     plain = choice.gumbel_noise
 
-    def counted_gumbel(rng, shape):
-        out = plain(rng, shape)
+    def counted_gumbel(streams, shape):
+        out = plain(streams, shape)
         counts["gumbel"] = counts.get("gumbel", 0) + out.size
-        counts["random"] -= out.size  # drawn through the counting generator above
         return out
 
     choice.gumbel_noise = counted_gumbel
     try:
         for _ in range(3):
             model.step()
+            counts["standard_normal"] = (counts.get("standard_normal", 0)
+                                         + len(model.experience.who))
     finally:
         choice.gumbel_noise = plain
     return {k: v / 3 / n for k, v in counts.items() if v}
@@ -168,7 +171,8 @@ def draws_per_step(n: int) -> dict[str, float]:
 def cost_per_draw(method: str, size: int = 2_000_000) -> float:
     """Seconds per variate of ``Generator.<method>`` drawn in bulk (best of 5).
 
-    ``gumbel``: a standard Gumbel variate as the choice draws it (``choice.gumbel_noise``).
+    ``gumbel``: a standard Gumbel variate, a uniform and two logarithms (``choice.to_gumbel``),
+    all on one thread: the floor counts what the draws cost, not how the step shares them out.
     """
     from sim.mechanisms import choice
 
@@ -176,7 +180,7 @@ def cost_per_draw(method: str, size: int = 2_000_000) -> float:
     args = {"choice": (6,), "integers": (0, 6), "binomial": (10, 0.5), "poisson": (2.0,)}.get(method, ())
     if method == "gumbel":
         def fn(size):
-            return choice.gumbel_noise(rng, size)
+            return choice.to_gumbel(rng.random(size))
     else:
         method_fn = getattr(rng, method)
 

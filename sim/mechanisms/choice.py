@@ -21,6 +21,15 @@ import numba
 import numpy as np
 
 from sim import fast, kernels
+from sim.mechanisms.state import State
+from sim.streams import ChunkStreams, chunk_streams, uniforms
+
+CHOICE_KEY = 0x43484F  # spawn key of the choice streams ("CHO")
+
+STATE = State(model={
+    # the choice noise's streams: chunk c of the choosing customers draws from generator c
+    "choice_streams": lambda model: chunk_streams(model.rng, CHOICE_KEY, model.population.n),
+})
 
 
 def utilities(model) -> np.ndarray:
@@ -80,8 +89,9 @@ def choose(model, rows: np.ndarray, loyalty: bool, switching: bool,
            inverse_cdf: bool) -> np.ndarray:
     """The logit choice of the customers ``rows`` (in that order), one compiled pass.
 
-    The model's generator draws the random numbers first, in bulk: (M, F) Gumbel noise
-    (:func:`gumbel_noise`), or (M,) uniforms for the inverse CDF.
+    The random numbers are drawn first, in parallel, from the model's choice streams (chunk c
+    of the M rows from stream c, ``sim.streams``): (M, F) Gumbel noise (:func:`gumbel_noise`),
+    or (M,) uniforms for the inverse CDF.
 
     Args:
         model: the market.
@@ -95,9 +105,10 @@ def choose(model, rows: np.ndarray, loyalty: bool, switching: bool,
     """
     pop = model.population
     if inverse_cdf:
-        pass_, draws = _inverse_cdf_choice, model.rng.random(len(rows))
+        pass_, draws = _inverse_cdf_choice, uniforms(model.choice_streams, len(rows))
     else:
-        pass_, draws = _gumbel_choice, gumbel_noise(model.rng, (len(rows), model.n_firms))
+        pass_, draws = _gumbel_choice, gumbel_noise(model.choice_streams,
+                                                    (len(rows), model.n_firms))
     out = np.empty(len(rows), dtype=np.int32)
     pass_(pop.puv, pop.pp, pop.price_sensitivity, float(model.spec.market.rationality), pop.aware,
           model.active_mask(), not model.spec.mechanisms.all_off(), pop.supplier, pop.loyalty,
@@ -105,29 +116,37 @@ def choose(model, rows: np.ndarray, loyalty: bool, switching: bool,
     return out
 
 
-#: Added to the uniforms of :func:`gumbel_noise` so that a draw of exactly 0 stays finite.
+#: Added to the uniforms of :func:`to_gumbel` so that a draw of exactly 0 stays finite.
 _TINY = np.finfo(np.float64).tiny
 
 
-def gumbel_noise(rng: np.random.Generator, shape) -> np.ndarray:
-    """Standard Gumbel noise ``−log(−log(u + tiny))`` from uniforms u of ``rng.random(shape)``.
+def gumbel_noise(streams: ChunkStreams, shape) -> np.ndarray:
+    """Standard Gumbel noise of ``shape`` (rows, F), from the choice streams.
 
-    ``rng.random`` gives multiples of 2⁻⁵³ in [0, 1); adding the smallest positive normal
-    double (~2.2e-308) leaves every draw ≥ 2⁻⁵³ as it is and turns a draw of exactly 0 into a
-    finite noise of about −6.6 instead of −∞. The largest draw, 1 − 2⁻⁵³, gives about +36.7.
-
-    The logarithms are numpy's, in place: its vectorised ``log`` is about five times faster
-    than the scalar one a compiled loop calls (numba has no vector maths library here). It
-    may differ in the last bit between CPU families (AVX-512 or not), so seeded results can
-    differ in the last bits between such machines.
+    :func:`to_gumbel` of uniforms drawn in parallel from ``streams`` (``sim.streams.uniforms``:
+    row chunk c from stream c).
     """
-    noise = rng.random(shape)
-    np.add(noise, _TINY, out=noise)
-    np.log(noise, out=noise)
-    np.negative(noise, out=noise)
-    np.log(noise, out=noise)
-    np.negative(noise, out=noise)
-    return noise
+    return to_gumbel(uniforms(streams, shape))
+
+
+def to_gumbel(u: np.ndarray) -> np.ndarray:
+    """``−log(−log(u + tiny))`` of uniforms ``u`` in [0, 1), in place: standard Gumbel noise.
+
+    The uniforms are multiples of 2⁻⁵³ in [0, 1); adding the smallest positive normal double
+    (~2.2e-308) leaves every draw ≥ 2⁻⁵³ as it is and turns a draw of exactly 0 into a finite
+    noise of about −6.6 instead of −∞. The largest draw, 1 − 2⁻⁵³, gives about +36.7.
+
+    The logarithms are numpy's, in place, one thread: its vectorised ``log`` is about five
+    times faster than the scalar one a compiled loop calls (numba has no vector maths library
+    here). It may differ in the last bit between CPU families (AVX-512 or not), so seeded
+    results can differ in the last bits between such machines.
+    """
+    np.add(u, _TINY, out=u)
+    np.log(u, out=u)
+    np.negative(u, out=u)
+    np.log(u, out=u)
+    np.negative(u, out=u)
+    return u
 
 
 # -- the compiled passes ---------------------------------------------------------------------

@@ -35,10 +35,14 @@ import numpy as np
 
 from sim.mechanisms import customer_value, ladder
 from sim.mechanisms.state import State
+from sim.streams import chunk_streams
 
 STATE = State(model={
     # the relationship phases' own random stream (see relationship_generator)
     "relationship_rng": lambda model: relationship_generator(model.rng),
+    # the streams their parallel passes draw from (``sim.streams``), on a key of their own
+    "relationship_streams": lambda model: chunk_streams(model.rng, RNG_KEY + 1,
+                                                        model.population.n),
 })
 
 

@@ -150,8 +150,9 @@ def setup(model) -> None:
 def experience(model) -> None:
     """Buyers experience the service, become (dis)satisfied; defectors are counted.
 
-    One normal per buyer is drawn first, in bulk, in customer order; then one parallel pass
-    over the buyers (:func:`_experience_pass`) computes everything, and (with expectations on)
+    One parallel pass over the buyers (:func:`_experience_pass`) computes everything, drawing
+    each buyer's performance normal from the relationship streams (buyer chunk c from stream c,
+    ``sim.streams``), and (with expectations on)
     one over every customer finds the best base PUV they know (:func:`_best_known_offer`).
     No (N, F) array is built: base PUV is summed where it is needed.
     """
@@ -167,7 +168,6 @@ def experience(model) -> None:
                                  pop.aware, np.empty(pop.n))
     who = np.flatnonzero(pop.bought)  # the buyers, in customer order
     n_buyers = len(who)
-    eps = model.relationship_rng.standard_normal(n_buyers)
     firm = np.empty(n_buyers, dtype=pop.choice.dtype)
     new = np.empty(n_buyers, dtype=bool)
     cell = np.empty(n_buyers, dtype=np.int64)
@@ -176,7 +176,7 @@ def experience(model) -> None:
     sacrifice = float(params.learning.customer_sacrifice) if mech.learning else 0.0
     _experience_pass(who, fast.CHUNK, pop.choice, pop.previous_supplier, pop.weights, levels,
                      pop.satisfaction, pop.knowledge, pop.adequate, pop.desired, quality, noise,
-                     eps, np.asarray(model.prices(), dtype=np.float64), pop.reference_price,
+                     model.relationship_streams.typed, np.asarray(model.prices(), dtype=np.float64), pop.reference_price,
                      pop.price_sensitivity, float(sat.value_for_money), bool(mech.learning),
                      sacrifice, float(sat.steepness), float(sat.memory), firm, new, cell, perf,
                      z, counts)
@@ -226,7 +226,7 @@ def _best_known_offer(weights, levels, active_cols, aware, best):
 
 @fast.pjit
 def _experience_pass(who, chunk, choice, previous, weights, levels, satisfaction, knowledge,
-                     adequate, desired, quality, noise, eps, prices, reference, sensitivity,
+                     adequate, desired, quality, noise, streams, prices, reference, sensitivity,
                      value_for_money, learning, sacrifice, steepness, memory, firm, new, cell,
                      perf, z, counts):
     """One parallel pass over the buyers: defectors, performance, disconfirmation, satisfaction.
@@ -235,7 +235,8 @@ def _experience_pass(who, chunk, choice, previous, weights, levels, satisfaction
 
     - counters, from the satisfaction *before* this purchase: at risk (p ≥ 0), retained
       (p = f), defector (p ≠ f and sat[n, p] finite), satisfied defector (also sat[n, p] ≥ ½);
-    - performance = max(base × quality[f] × (1 + noise[f] × eps[b]), 0) + gain, with base =
+    - performance = max(base × quality[f] × (1 + noise[f] × eps), 0) + gain, with eps the next
+      standard normal of ``streams[c]`` (c = b // chunk, buyers in order) and base =
       Σ_d weights[n, d] × levels[f, d] and gain = sacrifice × Σ_d weights[n, d] × knowledge[n, f]
       (learning on);
     - price gap = value_for_money × sensitivity[n] × (prices[f] / reference[n] − 1);
@@ -253,7 +254,9 @@ def _experience_pass(who, chunk, choice, previous, weights, levels, satisfaction
     n_buyers = who.shape[0]
     keep = 1.0 - memory
     for c in numba.prange(counts.shape[0]):
+        stream = streams[np.int64(c)]
         for b in range(c * chunk, min(n_buyers, (c + 1) * chunk)):
+            eps = stream.standard_normal()
             n = who[b]
             f = choice[n]
             prev = previous[n]
@@ -277,7 +280,7 @@ def _experience_pass(who, chunk, choice, previous, weights, levels, satisfaction
                 for d in range(n_dims):
                     total += weights[n, d]
                 gain = sacrifice * total * np.float64(knowledge[n, f])
-            x = base * quality[f] * (1.0 + noise[f] * eps[b])
+            x = base * quality[f] * (1.0 + noise[f] * eps)
             if not (x > 0.0 or x != x):  # max(x, 0) that keeps NaN
                 x = 0.0
             p = x + gain

@@ -25,3 +25,29 @@ def oracle_of(phase: Callable) -> Callable | None:
     except ModuleNotFoundError:
         return None
     return getattr(oracle, phase.__name__, None)
+
+
+class ChunkDraws:
+    """Draws like a numpy ``Generator``, chunk by chunk from a model's ``ChunkStreams``.
+
+    ``random(shape)`` and ``standard_normal(size)`` give what a compiled pass draws from the
+    same streams: rows of chunk c (``fast.CHUNK`` rows each) from generator c, in row order.
+    """
+
+    def __init__(self, streams):
+        self.streams = streams
+
+    def _draw(self, method: str, shape):
+        import numpy as np
+
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        rows, rest = shape[0], shape[1:]
+        parts = [getattr(g, method)((k, *rest)) for g, k in
+                 zip(self.streams.generators, self.streams.chunk_rows(rows), strict=False)]
+        return np.concatenate(parts) if parts else np.empty(shape)
+
+    def random(self, shape):
+        return self._draw("random", shape)
+
+    def standard_normal(self, size):
+        return self._draw("standard_normal", size)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from oracles import perception
+from oracles import ChunkDraws, perception
 from oracles.kernels import count_by_firm
 from sim import kernels
 from sim.mechanisms.choice import utilities
@@ -19,8 +19,11 @@ NO_FIRM = kernels.NO_FIRM
 _TINY = np.finfo(np.float64).tiny
 
 
-def gumbel_noise(rng: np.random.Generator, shape) -> np.ndarray:
-    """Standard Gumbel noise ``−log(−log(U + tiny))`` with U from ``rng.random(shape)``."""
+def gumbel_noise(rng, shape) -> np.ndarray:
+    """Standard Gumbel noise ``−log(−log(U + tiny))`` with U from ``rng.random(shape)``.
+
+    ``rng``: a numpy generator, or the model's choice streams drawn through ``ChunkDraws``.
+    """
     return -np.log(-np.log(rng.random(shape) + _TINY))
 
 
@@ -56,7 +59,7 @@ def purchase(model) -> None:
     idx = np.nonzero(pop.bought)[0]
     util = utilities(model)[idx]
     choice = np.full(pop.n, NO_FIRM, dtype=np.int32)
-    choice[idx] = CHOOSERS[model.spec.market.choice_sampler](util, rng)
+    choice[idx] = CHOOSERS[model.spec.market.choice_sampler](util, ChunkDraws(model.choice_streams))
     pop.bought &= choice >= 0
     pop.choice[:] = choice
     pop.previous_supplier[:] = pop.supplier
@@ -74,5 +77,5 @@ def initial_suppliers(model) -> None:
     perception.perceive(model)
     value = kernels.net_value(pop.puv, pop.pp, pop.price_sensitivity)
     util = kernels.choice_utility(value, model.spec.market.rationality, model.available())
-    pop.supplier[:] = choose_gumbel(util, model.rng)
+    pop.supplier[:] = choose_gumbel(util, ChunkDraws(model.choice_streams))
     pop.previous_supplier[:] = pop.supplier

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from oracles import oracle_of
+from sim.streams import ChunkStreams
 
 RTOL, ATOL = 1e-9, 1e-12           # float64: the two paths may differ in the last bits
 RTOL32, ATOL32 = 2e-6, 1e-7        # float32: a float64 difference may round one ulp apart
@@ -41,6 +42,8 @@ def snapshot(model) -> dict:
     snap["model"]["step_stats"] = {k: v.copy() for k, v in model.step_stats.items()}
     snap["rngs"] = {k: copy.deepcopy(v.bit_generator.state) for k, v in vars(model).items()
                     if isinstance(v, np.random.Generator)}
+    snap["rngs"].update({k: copy.deepcopy(v.state) for k, v in vars(model).items()
+                         if isinstance(v, ChunkStreams)})
     snap["firms"] = [{k: copy.deepcopy(v) for k, v in vars(f).items()
                       if k not in FIRM_SKIP and not k.startswith("_") and _plain(v)}
                      for f in model.firms]
@@ -59,7 +62,11 @@ def restore(model, snap: dict) -> None:
         else:
             setattr(model, k, copy.deepcopy(v))
     for k, state in snap["rngs"].items():
-        getattr(model, k).bit_generator.state = copy.deepcopy(state)
+        streams = getattr(model, k)
+        if isinstance(streams, ChunkStreams):
+            streams.state = copy.deepcopy(state)
+        else:
+            streams.bit_generator.state = copy.deepcopy(state)
     for firm, attrs in zip(model.firms, snap["firms"], strict=True):
         for k, v in attrs.items():
             setattr(firm, k, copy.deepcopy(v))

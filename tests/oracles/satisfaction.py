@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from oracles import ChunkDraws
 from sim import kernels
 from sim.mechanisms.cells import cells, firm_values, get, put
 from sim.mechanisms.satisfaction import (
@@ -65,7 +66,8 @@ def experience(model) -> None:
     if model.spec.mechanisms.learning:  # customer sacrifice: the weights summed, × knowledge
         sacrifice = params.learning.customer_sacrifice * pop.weights[who].sum(axis=1)
         gain = sacrifice * get(pop.knowledge, cell)
-    perf = experienced_performance(base, quality[firm], noise[firm], gain, model.relationship_rng)
+    perf = experienced_performance(base, quality[firm], noise[firm], gain,
+                                   ChunkDraws(model.relationship_streams))
     gap = price_gap(model.prices()[firm], pop.reference_price[who], pop.price_sensitivity[who],
                     params.satisfaction.value_for_money)
     z = disconfirmation(perf - gap, pop.adequate[who], pop.desired[who])

@@ -119,6 +119,7 @@ def test_experience_with_nan_and_infinite_satisfaction():
         pop.satisfaction[::4] = np.nan       # never experienced: not a counted defector
         pop.satisfaction[1::4] = np.inf      # not finite either
         pop.satisfaction[2::4] = satisfaction.SATISFIED  # exactly satisfied
+        pop.satisfaction[3::4] = 0.2         # dissatisfied
 
     model = _assert_phase_agrees(bend, [satisfaction.experience])
     assert 0 < model.step_stats["satisfied_defectors"].sum() < model.step_stats["defectors"].sum()

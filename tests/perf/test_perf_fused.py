@@ -11,6 +11,7 @@ import copy
 
 import numpy as np
 import pytest
+from oracles import ChunkDraws
 from oracles import choice as choice_oracle
 from oracles import collect as collect_oracle
 from oracles import kernels as kernels_oracle
@@ -20,6 +21,7 @@ from oracles.harness import check_twins, differences, walk
 from sim import collect, fast, kernels
 from sim.mechanisms import choice, perception
 from sim.model import MarketModel
+from sim.streams import ChunkStreams as streams_for
 
 
 def _agree(expected, actual, what: str) -> None:
@@ -117,7 +119,7 @@ def test_gumbel_choice_matches_oracle(loyal, switching, subset):
                                   supplier=supplier, loyalty=loyalty, switching_cost=cost)[rows]
     expected = choice_oracle.choose_gumbel(util, np.random.default_rng(1))
     got = _compiled(choice._gumbel_choice, puv, pp, sens, 8.0, aware, active, supplier, loyalty,
-                    cost, rows, choice.gumbel_noise(np.random.default_rng(1), (len(rows), f)))
+                    cost, rows, choice.to_gumbel(np.random.default_rng(1).random((len(rows), f))))
     assert np.array_equal(got, expected)
     assert (got[rows < 20] == kernels.NO_FIRM).all() and not (got == 2).any()
 
@@ -155,7 +157,7 @@ def test_choice_of_odd_utilities_matches_oracle(sampler):
     if sampler == "gumbel":
         expected = choice_oracle.choose_gumbel(util, np.random.default_rng(3))
         got = _compiled(choice._gumbel_choice, puv, pp, sens, 2.0, aware, active, supplier,
-                        None, None, rows, choice.gumbel_noise(np.random.default_rng(3), (n, f)))
+                        None, None, rows, choice.to_gumbel(np.random.default_rng(3).random((n, f))))
         # a NaN or a +inf utility: numpy's argmax takes it, and it is not finite
         assert list(got[:3]) == [kernels.NO_FIRM] * 3
     else:
@@ -176,7 +178,7 @@ def test_samplers_follow_logit_law_and_respect_availability(sampler):
     aware[:10] = False  # ten customers with no option
     pass_ = choice._gumbel_choice if sampler == "gumbel" else choice._inverse_cdf_choice
     rng = np.random.default_rng(1)
-    draws = choice.gumbel_noise(rng, (n, 4)) if sampler == "gumbel" else rng.random(n)
+    draws = choice.to_gumbel(rng.random((n, 4))) if sampler == "gumbel" else rng.random(n)
     got = _compiled(pass_, puv, np.zeros((n, 4)), np.zeros(n), 1.0, aware, np.ones(4, bool),
                     np.full(n, -1, dtype=np.int32), None, None, np.arange(n), draws)
     assert (got[:10] == kernels.NO_FIRM).all()
@@ -187,19 +189,9 @@ def test_samplers_follow_logit_law_and_respect_availability(sampler):
 
 
 # -- the choice noise --------------------------------------------------------------------------
-class _FixedUniforms:
-    """Stands in for a Generator whose ``random`` returns the given values."""
-
-    def __init__(self, values):
-        self.values = np.asarray(values, dtype=np.float64)
-
-    def random(self, shape):
-        return self.values.reshape(shape).copy()
-
-
 def test_gumbel_noise_is_finite_at_the_ends_of_the_uniforms():
     ends = [0.0, 2.0**-53, 0.5, 1.0 - 2.0**-53]
-    noise = choice.gumbel_noise(_FixedUniforms(ends), (2, 2)).ravel()
+    noise = choice.to_gumbel(np.array(ends))
     assert np.isfinite(noise).all()
     # the last bit of numpy's vectorised log may differ from its scalar one on some CPUs
     tiny = np.finfo(np.float64).tiny
@@ -209,16 +201,18 @@ def test_gumbel_noise_is_finite_at_the_ends_of_the_uniforms():
     assert 36 < noise[3] < 37
 
 
-def test_gumbel_noise_is_standard_gumbel_from_rng_random():
-    rng, same = np.random.default_rng(11), np.random.default_rng(11)
-    noise = choice.gumbel_noise(rng, (400_000,))
-    u = same.random(400_000)
-    assert rng.bit_generator.state == same.bit_generator.state  # one uniform per draw
+def test_gumbel_noise_is_standard_gumbel_from_the_streams_uniforms():
+    rows = 70_000  # 18 chunks, the last one short
+    streams, same = (streams_for(np.random.SeedSequence(11), rows) for _ in range(2))
+    noise = choice.gumbel_noise(streams, (rows, 6))
+    u = ChunkDraws(same).random((rows, 6))
+    assert streams.state == same.state  # one uniform per draw, chunk by chunk
     np.testing.assert_allclose(noise, -np.log(-np.log(u)), rtol=1e-15)  # no draw was 0 here
-    _agree(choice_oracle.gumbel_noise(np.random.default_rng(11), (400_000,)), noise, "noise")
+    _agree(choice_oracle.gumbel_noise(ChunkDraws(streams_for(np.random.SeedSequence(11), rows)),
+                                      (rows, 6)), noise, "noise")
     assert abs(noise.mean() - np.euler_gamma) < 0.01
     assert abs(noise.var() - np.pi**2 / 6) < 0.02
-    assert choice.gumbel_noise(rng, (0, 6)).shape == (0, 6)
+    assert choice.gumbel_noise(streams, (0, 6)).shape == (0, 6)
 
 
 # -- the purchase phase ------------------------------------------------------------------------
