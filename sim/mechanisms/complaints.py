@@ -68,69 +68,51 @@ def complain(model) -> None:
     pop, exp, nf, stats = model.population, model.experience, model.n_firms, model.step_stats
     p = model.spec.relationships.complaints
     voiced = bool(model.spec.mechanisms.complaints)
-    n_buyers = len(exp.who)
-    low = np.zeros(fast.n_chunks(n_buyers) + 1, dtype=np.int64)  # offsets of each chunk's draws
-    if voiced:
-        _count_below_adequate(exp.z, fast.CHUNK, low[1:])
-        np.cumsum(low, out=low)
-    n_low = int(low[-1])
-    voiced = voiced and n_low > 0
     if voiced:
         p_complain = complaint_probability(firm_values(model, "complaint_accessibility", 0.5),
                                            p.base_rate, p.accessibility_effect)
         p_recover = np.clip(firm_values(model, "recovery_quality", 0.7), 0, 1)
-        u = model.relationship_rng.random((2, n_low))
     else:
         p_complain = p_recover = np.zeros(nf)
-        u = np.zeros((2, 0))
-    counts = np.zeros((len(low) - 1, len(_COUNTERS), nf), dtype=np.int64)
-    pending = np.zeros(len(low) - 1, dtype=np.bool_)
+    chunks = fast.n_chunks(len(exp.who))
+    counts = np.zeros((chunks, len(_COUNTERS), nf), dtype=np.int64)
+    pending = np.zeros(chunks, dtype=np.bool_)
+    low = np.zeros(chunks, dtype=np.bool_)
     _complain(
-        exp.who, fast.CHUNK, low, exp.firm, exp.z, exp.recovered, pop.follow_up,
-        pop.previous_supplier, pop.satisfaction, pop.opinion, pop.value_shift, p_complain,
-        p_recover, u, voiced, float(p.recovered_satisfaction), float(p.recovery_goodwill),
-        float(-p.disappointment), float(-(p.disappointment + p.failed_recovery_penalty)),
-        float(model.spec.relationships.opinion_cap), counts, pending,
+        exp.who, fast.CHUNK, model.relationship_streams.typed, exp.firm, exp.z, exp.recovered,
+        pop.follow_up, pop.previous_supplier, pop.satisfaction, pop.opinion, pop.value_shift,
+        p_complain, p_recover, voiced, float(p.recovered_satisfaction),
+        float(p.recovery_goodwill), float(-p.disappointment),
+        float(-(p.disappointment + p.failed_recovery_penalty)),
+        float(model.spec.relationships.opinion_cap), counts, pending, low,
     )
     counts = counts.sum(axis=0)  # integers: exact
-    pending = bool(pending.any())
     # step_stats makes a key on first use: the follow-up counters only when someone was
     # pending, the voice counters only when someone could complain.
-    touched = (_FOLLOW_UP_COUNTERS if pending else ()) + (_VOICE_COUNTERS if voiced else ())
+    touched = ((_FOLLOW_UP_COUNTERS if pending.any() else ())
+               + (_VOICE_COUNTERS if voiced and low.any() else ()))
     for name in touched + _BUYER_COUNTERS:
         stats[name] += counts[_COUNTERS.index(name)]
 
 
 @fast.pjit
-def _count_below_adequate(z, chunk, low):
-    """Per chunk c of ``chunk`` buyers, how many are below their adequate level (z < 0).
-
-    They draw for voice; the count goes to ``low[c]``.
-    """
-    n_buyers = z.shape[0]
-    for c in numba.prange(low.shape[0]):
-        n = 0
-        for i in range(c * chunk, min(n_buyers, (c + 1) * chunk)):
-            n += z[i] < 0
-        low[c] = n
-
-
-@fast.pjit
-def _complain(who, chunk, low, firm, z, recovered, follow_up, previous_supplier, satisfaction,
-              opinion, value_shift, p_complain, p_recover, u, voiced, recovered_satisfaction,
-              goodwill, unvoiced_delta, failed_delta, cap, counts, pending):
+def _complain(who, chunk, streams, firm, z, recovered, follow_up, previous_supplier,
+              satisfaction, opinion, value_shift, p_complain, p_recover, voiced,
+              recovered_satisfaction, goodwill, unvoiced_delta, failed_delta, cap, counts,
+              pending, low):
     """Per buyer, the follow-up count and then voice and recovery, in parallel over chunks.
 
-    Chunk c of ``chunk`` buyers takes its uniforms from column ``low[c]`` on (``low`` holds the
-    exclusive prefix sums of the chunks' buyers below adequate), so every buyer reads the same
-    draws as in one pass in buyer order. ``counts[c]`` (rows ``_COUNTERS``) holds chunk c's
-    counts and ``pending[c]`` whether any of its buyers was pending. Each buyer is one
-    customer, so each opinion cell gets one delta and no two iterations touch the same cell:
-    ``new = clip(opinion + delta, ±cap)`` is written in place (as ``shift_distinct_cells``).
+    With ``voiced``, each buyer below adequate (z < 0) draws two uniforms from stream c of
+    ``streams`` (c = its chunk of ``chunk`` buyers, buyers in order): the first decides the
+    complaint, the second the recovery. ``counts[c]`` (rows ``_COUNTERS``) holds chunk c's
+    counts, ``pending[c]`` whether any of its buyers was pending, ``low[c]`` whether any was
+    below adequate. Each buyer is one customer, so each opinion cell gets one delta and no two
+    iterations touch the same cell: ``new = clip(opinion + delta, ±cap)`` is written in place
+    (as ``shift_distinct_cells``).
     """
     n_buyers = who.shape[0]
     for c in numba.prange(counts.shape[0]):
-        j = low[c]
+        stream = streams[np.int64(c)]
         for i in range(c * chunk, min(n_buyers, (c + 1) * chunk)):
             n, f = who[i], firm[i]
             state = follow_up[n]
@@ -144,15 +126,18 @@ def _complain(who, chunk, low, firm, z, recovered, follow_up, previous_supplier,
                         counts[c, row + 1, old] += 1
                 follow_up[n] = FOLLOW_NONE
             if z[i] < 0:
+                low[c] = True
                 code = FOLLOW_UNVOICED
                 if voiced:
-                    complained = u[0, j] < p_complain[f]
+                    u_voice = stream.random()
+                    u_recovery = stream.random()
+                    complained = u_voice < p_complain[f]
                     delta = unvoiced_delta
                     if complained:
                         counts[c, 0, f] += 1
                         code = FOLLOW_FAILED
                         delta = failed_delta
-                        if u[1, j] < p_recover[f]:
+                        if u_recovery < p_recover[f]:
                             counts[c, 1, f] += 1
                             recovered[i] = True
                             s = satisfaction[n, f]  # at least recovered_satisfaction; NaN stays
@@ -160,7 +145,6 @@ def _complain(who, chunk, low, firm, z, recovered, follow_up, previous_supplier,
                                 satisfaction[n, f] = recovered_satisfaction
                             code = FOLLOW_RECOVERED
                             delta = goodwill
-                    j += 1
                     before = np.float64(opinion[n, f])
                     new = before + delta
                     new = -cap if new < -cap else new  # within ± cap; NaN stays

@@ -55,23 +55,16 @@ def thresholds(model) -> np.ndarray:
 def update(model) -> None:
     """Move every buyer's relationship on the ladder and update tenure.
 
-    One pass moves every buyer except the climbs and lists those who could climb; they draw
-    one uniform each from the relationship stream, in buyer order, and a second pass lifts
-    those whose draw is below ``up_probability``. Both passes run in parallel over fixed chunks
-    of buyers: the first counts each chunk's candidates, whose exclusive prefix sum gives each
-    chunk its draws, the same ones as in one pass in buyer order.
+    One parallel pass over fixed chunks of buyers; a buyer who could climb draws one uniform
+    from the relationship stream of their chunk (``sim.streams``), buyers in order, and climbs
+    if it is below ``up_probability``.
     """
     pop, exp = model.population, model.experience
     p = model.spec.relationships.ladder
     next_threshold = thresholds(model)[np.minimum(np.arange(PARTNER + 1) + 1, PARTNER)]
-    could = np.empty(len(exp.who), dtype=np.int64)
-    offsets = np.zeros(fast.n_chunks(len(exp.who)) + 1, dtype=np.int64)
-    _move(pop.rung, pop.trust, exp.who, fast.CHUNK, exp.firm, exp.new, exp.z, exp.recovered,
-          next_threshold, pop.previous_supplier, pop.tenure, int(p.down_steps), could,
-          offsets[1:])
-    np.cumsum(offsets, out=offsets)  # where each chunk's draws start
-    _climb(pop.rung, exp.who, fast.CHUNK, exp.firm, could, offsets,
-           model.relationship_rng.random(int(offsets[-1])), float(p.up_probability))
+    _move(pop.rung, pop.trust, exp.who, fast.CHUNK, model.relationship_streams.typed, exp.firm,
+          exp.new, exp.z, exp.recovered, next_threshold, pop.previous_supplier, pop.tenure,
+          int(p.down_steps), float(p.up_probability), fast.n_chunks(len(exp.who)))
 
 
 def rung_counts(model) -> dict[str, np.ndarray]:
@@ -91,53 +84,36 @@ def rung_counts(model) -> dict[str, np.ndarray]:
 
 # -- compiled passes -----------------------------------------------------------------------
 @fast.pjit
-def _move(rung, trust, who, chunk, firm, new, z, recovered, next_threshold, previous_supplier,
-          tenure, down_steps, could, k):
-    """Every buyer's move on the ladder except the climbs, and tenure, in place.
+def _move(rung, trust, who, chunk, streams, firm, new, z, recovered, next_threshold,
+          previous_supplier, tenure, down_steps, up_probability, chunks):
+    """Every buyer's move on the ladder, and tenure, in place.
 
     The firm a new buyer left drops them to prospect and the new firm makes them a customer;
     a purchase that dissatisfied (``z < 0``, not recovered) falls ``down_steps`` rungs, not
     below customer; tenure restarts at 1 with a new firm and counts on otherwise (capped at
     the int16 maximum). A satisfied repeat buyer below partner whose trust reaches
-    ``next_threshold[rung]`` (the threshold of the rung above) *could* climb. Buyers are taken
-    in parallel chunks of ``chunk`` (each buyer is a different customer: no shared cell);
-    chunk c lists its candidates' positions among the buyers, in buyer order, from
-    ``could[c × chunk]`` on, and their number in ``k[c]``.
-    Branch-free where the outcome is a coin toss (a mispredicted branch per buyer would triple
-    the cost).
+    ``next_threshold[rung]`` (the threshold of the rung above) *could* climb: they draw a
+    uniform from stream c of ``streams`` (c = their chunk of ``chunk`` buyers, in order) and
+    climb one rung if it is below ``up_probability``. Each buyer is a different customer: no
+    shared cell. Branch-free where the outcome is a coin toss (a mispredicted branch per
+    buyer would triple the cost).
     """
     n_buyers = who.shape[0]
-    for c in numba.prange(k.shape[0]):
-        first = c * chunk
-        kc = first
-        for i in range(first, min(n_buyers, first + chunk)):
+    for c in numba.prange(chunks):
+        stream = streams[np.int64(c)]
+        for i in range(c * chunk, min(n_buyers, (c + 1) * chunk)):
             n, f, is_new = who[i], firm[i], new[i]
             if is_new and previous_supplier[n] >= 0:
                 rung[n, previous_supplier[n]] = PROSPECT
             r = rung[n, f]
             dissatisfied = (z[i] < 0) & (not recovered[i])
-            could[kc] = i
-            kc += ((not dissatisfied) & (not is_new) & (r < PARTNER)
-                   & (trust[n, f] >= next_threshold[r]))
+            could = ((not dissatisfied) & (not is_new) & (r < PARTNER)
+                     & (trust[n, f] >= next_threshold[r]))
+            if could:
+                r += stream.random() < up_probability
             fallen = max(r - down_steps, CUSTOMER)
             rung[n, f] = CUSTOMER if is_new else (fallen if dissatisfied else r)
             tenure[n] = 1 if is_new else min(np.int32(tenure[n]) + 1, MAX_TENURE)
-        k[c] = kc - first
-
-
-@fast.pjit
-def _climb(rung, who, chunk, firm, could, offsets, u, up_probability):
-    """Listed candidates whose uniform is below ``up_probability`` climb a rung.
-
-    Chunk c's candidates are ``could[c × chunk:]``, ``offsets[c + 1] − offsets[c]`` of them,
-    with the uniforms ``u[offsets[c]:offsets[c + 1]]``.
-    """
-    for c in numba.prange(offsets.shape[0] - 1):
-        first = c * chunk
-        for j in range(offsets[c + 1] - offsets[c]):
-            i = could[first + j]
-            if u[offsets[c] + j] < up_probability:
-                rung[who[i], firm[i]] += 1
 
 
 @fast.pjit

@@ -118,7 +118,7 @@ def talk(model) -> None:
         return
     pop, exp, nf, stats = model.population, model.experience, model.n_firms, model.step_stats
     p = model.spec.relationships.word_of_mouth
-    rng = model.relationship_rng
+    streams = model.relationship_streams.typed
     indptr, indices = model.network
     b = len(exp.who)
     multiplier = float(p.advocate_multiplier)
@@ -132,14 +132,14 @@ def talk(model) -> None:
     offsets = np.zeros(n_chunks + 1, dtype=np.int64)
     counts = np.zeros((n_chunks, 2, nf), dtype=np.int64)
     _talk_counts(exp.who, fast.CHUNK, exp.firm, exp.z, exp.recovered, pop.rung, ADVOCATE,
-                 np.array(rates), indptr, rng.random(b), how, talkers, start, degree, told,
+                 np.array(rates), indptr, streams, how, talkers, start, degree, told,
                  n_talkers, offsets[1:], counts)
     np.cumsum(offsets, out=offsets)  # where each chunk's messages start
     messages = int(offsets[-1])
     hearers, abouts, deltas = np.empty(messages, np.int64), np.empty(messages, np.int64), \
         np.empty(messages)
     _talk_hearers(fast.CHUNK, exp.firm, how, talkers, start, degree, told, n_talkers, offsets,
-                  indices, rng.random(messages), float(p.impact), hearers, abouts, deltas)
+                  indices, streams, float(p.impact), hearers, abouts, deltas)
     cap = float(model.spec.relationships.opinion_cap)
     single = _talk_spread(hearers, abouts, deltas, pop.aware, pop.opinion, pop.value_shift, cap)
     _shift_single_cells(pop.opinion, pop.value_shift, hearers[:single], abouts[:single],
@@ -150,19 +150,21 @@ def talk(model) -> None:
 
 
 @fast.pjit
-def _talk_counts(who, chunk, firm, z, recovered, rung, advocate_rung, rates, indptr, u, how,
-                 talkers, start, degree, told, n_talkers, n_messages, counts):
+def _talk_counts(who, chunk, firm, z, recovered, rung, advocate_rung, rates, indptr, streams,
+                 how, talkers, start, degree, told, n_talkers, n_messages, counts):
     """Each buyer's kind and number told, in parallel over fixed chunks of ``chunk`` buyers.
 
     The kind ``how[i]``: NEGATIVE if below the adequate level (z < 0) and not recovered, else
     ADVOCATING on the advocate rung or above, else PLAIN. The number told is ``floor(min(rate,
-    degree) + u)``. Chunk c lists its buyers who tell anyone from slot ``c × chunk`` on
+    degree) + u)``, u the buyer's uniform from stream c of ``streams`` (buyers in order). Chunk
+    c lists its buyers who tell anyone from slot ``c × chunk`` on
     (``talkers``: positions in ``who``, with their neighbour lists' ``start`` and ``degree`` and
     their number ``told``), ``n_talkers[c]`` of them, telling ``n_messages[c]`` messages in all;
     ``counts[c]`` holds the messages per (negative, firm).
     """
     n_buyers = who.shape[0]
     for c in numba.prange(n_talkers.shape[0]):
+        stream = streams[np.int64(c)]
         first = c * chunk
         t = first
         total = 0
@@ -178,7 +180,7 @@ def _talk_counts(who, chunk, firm, z, recovered, rung, advocate_rung, rates, ind
             rate = rates[kind]
             begin = indptr[n]
             deg = indptr[n + 1] - begin
-            k = np.int64((rate if rate < deg else np.float64(deg)) + u[i])
+            k = np.int64((rate if rate < deg else np.float64(deg)) + stream.random())
             talkers[t] = i  # overwritten unless k > 0: no branch
             start[t] = begin
             degree[t] = deg
@@ -192,20 +194,22 @@ def _talk_counts(who, chunk, firm, z, recovered, rung, advocate_rung, rates, ind
 
 @fast.pjit
 def _talk_hearers(chunk, firm, how, talkers, start, degree, told, n_talkers, offsets, indices,
-                  u, impact, hearers, abouts, deltas):
+                  streams, impact, hearers, abouts, deltas):
     """Each message's hearer, ``indices[start + floor(u × degree)]``, firm and delta (± impact).
 
-    In parallel over the chunks of :func:`_talk_counts`: chunk c's messages take the slots and
-    uniforms from ``offsets[c]`` on, so they are in the order of one pass in buyer order.
+    In parallel over the chunks of :func:`_talk_counts`: chunk c's messages take the slots from
+    ``offsets[c]`` on, so they are in the order of one pass in buyer order, and their uniforms
+    u from stream c, after the chunk's uniforms of :func:`_talk_counts`.
     """
     for c in numba.prange(n_talkers.shape[0]):
+        stream = streams[np.int64(c)]
         j = offsets[c]
         first = c * chunk
         for t in range(first, first + n_talkers[c]):
             about = firm[talkers[t]]
             delta = -impact if how[talkers[t]] == NEGATIVE else impact
             for _ in range(told[t]):
-                hearers[j] = np.int64(indices[start[t] + np.int64(u[j] * degree[t])])
+                hearers[j] = np.int64(indices[start[t] + np.int64(stream.random() * degree[t])])
                 abouts[j], deltas[j] = about, delta
                 j += 1
 

@@ -49,5 +49,18 @@ class ChunkDraws:
     def random(self, shape):
         return self._draw("random", shape)
 
+    def random_by_chunk(self, rows, chunk: int, width: int):
+        """(len(rows), width) uniforms: the rows (ascending) of row chunk c from generator c.
+
+        What a pass draws when only some rows of each chunk of ``chunk`` rows draw, each
+        ``width`` uniforms in turn.
+        """
+        import numpy as np
+
+        chunks = np.asarray(rows, dtype=np.int64) // chunk
+        counts = np.bincount(chunks, minlength=1)
+        parts = [self.streams.generators[c].random((k, width)) for c, k in enumerate(counts)]
+        return np.concatenate(parts) if len(rows) else np.empty((0, width))
+
     def standard_normal(self, size):
         return self._draw("standard_normal", size)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from oracles import ChunkDraws
 from oracles.opinion import shift_opinion
+from sim import fast
 from sim.mechanisms.cells import firm_values, get, put
 from sim.mechanisms.complaints import (
     FOLLOW_FAILED,
@@ -15,15 +17,16 @@ from sim.mechanisms.complaints import (
 )
 
 
-def voice(p_complain: np.ndarray, p_recover: np.ndarray, rng: np.random.Generator):
+def voice(p_complain: np.ndarray, p_recover: np.ndarray, u: np.ndarray):
     """Who complains and whose complaint is recovered well (two uniforms per dissatisfied buyer).
+
+    ``u`` is (B, 2): each dissatisfied buyer's uniform for voice, then for recovery.
 
     Returns:
         (complained, recovered) boolean arrays; recovered implies complained.
     """
-    u = rng.random((2, len(p_complain)))
-    complained = u[0] < p_complain
-    return complained, complained & (u[1] < p_recover)
+    complained = u[:, 0] < p_complain
+    return complained, complained & (u[:, 1] < p_recover)
 
 
 def complain(model) -> None:
@@ -38,8 +41,9 @@ def complain(model) -> None:
         access = firm_values(model, "complaint_accessibility", 0.5)
         quality = firm_values(model, "recovery_quality", 0.7)
         p_complain = complaint_probability(access[firms], p.base_rate, p.accessibility_effect)
-        complained, recovered = voice(p_complain, np.clip(quality[firms], 0, 1),
-                                      model.relationship_rng)
+        u = ChunkDraws(model.relationship_streams).random_by_chunk(np.nonzero(low)[0],
+                                                                   fast.CHUNK, 2)
+        complained, recovered = voice(p_complain, np.clip(quality[firms], 0, 1), u)
         stats["complaints"] += np.bincount(firms[complained], minlength=nf)
         stats["recovered"] += np.bincount(firms[recovered], minlength=nf)
         exp.recovered[np.nonzero(low)[0][recovered]] = True

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import kernels
+from oracles import ChunkDraws
+from sim import fast, kernels
 from sim.mechanisms.cells import cells, get, put, supplier_cells
 from sim.mechanisms.ladder import CUSTOMER, PARTNER, PROSPECT, RUNGS, thresholds
 
@@ -46,10 +47,12 @@ def update(model) -> None:
     put(pop.rung, cells(who[left], prev[left], model.n_firms), PROSPECT)
     rung, trust = get(pop.rung, exp.cell), get(pop.trust, exp.cell)
     satisfied = exp.satisfied
-    # draw only for the relationships that could climb (one uniform each, in buyer order)
+    # draw only for the relationships that could climb (one uniform each, in buyer order, from
+    # the stream of the buyer's chunk)
     could = satisfied & ~exp.new & (rung < PARTNER) & (trust >= th[np.minimum(rung + 1, PARTNER)])
     u = np.ones(len(who))
-    u[could] = model.relationship_rng.random(int(could.sum()))
+    u[could] = ChunkDraws(model.relationship_streams).random_by_chunk(
+        np.nonzero(could)[0], fast.CHUNK, 1)[:, 0]
     put(pop.rung, exp.cell, climb(rung, exp.new, satisfied, exp.dissatisfied, trust, th,
                                   p.up_probability, p.down_steps, u))
     tenure = np.where(exp.new, 1, pop.tenure[who].astype(np.int32) + 1)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from oracles import ChunkDraws
 from oracles.opinion import shift_opinion
+from sim import fast
 from sim.mechanisms.cells import cells, get, put
 from sim.mechanisms.ladder import ADVOCATE
 
 
-def tell(talkers: np.ndarray, rate: np.ndarray, indptr, indices, rng: np.random.Generator):
+def tell(talkers: np.ndarray, rate: np.ndarray, indptr, indices, draws):
     """Who hears whom: each talker tells ``rate`` random neighbours on average.
 
     The number told is ``rate`` rounded up or down at random (mean exactly ``rate``, capped at
@@ -21,7 +23,8 @@ def tell(talkers: np.ndarray, rate: np.ndarray, indptr, indices, rng: np.random.
         rate: (B,) expected contacts told (capped at the talker's degree).
         indptr: (N + 1,) CSR row starts of the network.
         indices: CSR neighbour lists.
-        rng: generator (one uniform per talker and one per message).
+        draws: the relationship streams (``ChunkDraws``): one uniform per talker, then one per
+            message, each from the stream of its talker's chunk of ``fast.CHUNK`` talkers.
 
     Returns:
         (speaker, hearer): for each message, the position in ``talkers`` and the hearer's index.
@@ -29,9 +32,10 @@ def tell(talkers: np.ndarray, rate: np.ndarray, indptr, indices, rng: np.random.
     start = indptr[talkers]
     deg = indptr[talkers + 1] - start
     mean = np.minimum(rate, deg)
-    told = (mean + rng.random(len(talkers))).astype(np.int64)
+    told = (mean + draws.random(len(talkers))).astype(np.int64)
     speaker = np.repeat(np.arange(len(talkers)), told)
-    pick = start[speaker] + (rng.random(len(speaker)) * deg[speaker]).astype(np.int64)
+    u = draws.random_by_chunk(speaker, fast.CHUNK, 1)[:, 0]
+    pick = start[speaker] + (u * deg[speaker]).astype(np.int64)
     return speaker, indices[pick].astype(np.int64)
 
 
@@ -57,7 +61,8 @@ def talk(model) -> None:
     rate = talk_rates(negative, advocate, p.satisfied_contacts, p.dissatisfied_contacts,
                       p.advocate_multiplier)
     indptr, indices = model.network
-    speaker, hearer = tell(exp.who, rate, indptr, indices, model.relationship_rng)
+    speaker, hearer = tell(exp.who, rate, indptr, indices,
+                           ChunkDraws(model.relationship_streams))
     about = exp.firm[speaker]
     bad = negative[speaker]
     stats["wom_positive"] += np.bincount(about[~bad], minlength=nf)

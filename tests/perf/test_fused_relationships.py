@@ -39,6 +39,7 @@ from sim.scenario.relationships import (
     LoyaltyParams,
     RelationshipParams,
 )
+from sim.streams import ChunkStreams
 
 N_FIRMS = 4  # the last column is a firm nobody knows nor buys from (not yet entered)
 
@@ -127,6 +128,7 @@ def _market(n: int, buyers: str, params: RelationshipParams, seed: int = 3):
                                    market=types.SimpleNamespace(reference_adaptation=0.2,
                                                                  reference_adaptation_up=0.25)),
         relationship_rng=np.random.default_rng(seed + 1),
+        relationship_streams=ChunkStreams(np.random.SeedSequence(seed + 2), n),
         step_stats={"units": np.bincount(firm, minlength=nf).astype(float),
                     "at_risk": at_risk, "retained": np.array([31, 0, 7, 0])},
         retention_estimate=np.array([0.8, np.nan, 0.5, np.nan]),
@@ -193,7 +195,7 @@ def test_phases_changed_the_state():
     assert (after.population.switching_cost[~has] == 0).all()
     assert (after.population.loyalty[~has] == 0).all()
     assert (after.population.switching_cost[has] > 0).all()
-    assert before.relationship_rng.bit_generator.state != after.relationship_rng.bit_generator.state
+    assert before.relationship_streams.state != after.relationship_streams.state  # ladder climbs
 
 
 @pytest.mark.parametrize("estimate", [[np.nan, 1.5, -0.2, 0.3], [np.inf, -np.inf, -0.0, 0.999],

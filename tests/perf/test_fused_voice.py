@@ -28,6 +28,7 @@ from oracles.harness import check_twins
 from sim.mechanisms import complaints, fatigue, opinion, word_of_mouth
 from sim.mechanisms.satisfaction import Experience
 from sim.scenario.relationships import ComplaintParams, RelationshipParams, WordOfMouthParams
+from sim.streams import ChunkStreams
 
 N_FIRMS = 4  # the last column is a firm nobody buys from (not yet entered)
 BUYERS = ("none", "all", "some", "all_low", "none_low")
@@ -81,6 +82,7 @@ def _market(n: int, buyers: str, params: RelationshipParams, complaints_on: bool
             mechanisms=types.SimpleNamespace(word_of_mouth=True, complaints=complaints_on),
             relationships=params),
         relationship_rng=np.random.default_rng(seed + 1),
+        relationship_streams=ChunkStreams(np.random.SeedSequence(seed + 2), n),
         step_stats=collections.defaultdict(lambda: np.zeros(nf)),
         _reset_step_stats=lambda: None,  # the counters start empty (check_twins resets them)
     )

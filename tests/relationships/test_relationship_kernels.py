@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from oracles import bonds, ladder, learning, loyalty
+from oracles import ChunkDraws, bonds, ladder, learning, loyalty
 from oracles import complaints as complaints_oracle
 from oracles import expectations as expectation_oracle
 from oracles import fatigue as fatigue_oracle
@@ -17,6 +17,7 @@ from sim.mechanisms import (
 )
 from sim.mechanisms.learning import customer_sacrifice
 from sim.scenario.relationships import BondParams, LoyaltyParams
+from sim.streams import ChunkStreams
 
 
 def test_disconfirmation_zero_at_adequate_one_at_desired():
@@ -102,7 +103,7 @@ def test_complaint_probability_rises_with_accessibility():
     p = complaints.complaint_probability(np.array([0.0, 0.5, 1.0]), 0.05, 0.5)
     np.testing.assert_allclose(p, [0.05, 0.3, 0.55])
     complained, recovered = complaints_oracle.voice(np.ones(1000), np.zeros(1000),
-                                             np.random.default_rng(1))
+                                                    np.random.default_rng(1).random((1000, 2)))
     assert complained.all() and not recovered.any()
 
 
@@ -145,7 +146,7 @@ def test_tell_draws_about_rate_messages_per_talker():
     indptr, indices = word_of_mouth.small_world(20_000, 10, 0.1, np.random.default_rng(4))
     talkers = np.arange(20_000)
     speaker, hearer = wom_oracle.tell(talkers, np.full(20_000, 0.5), indptr, indices,
-                                         np.random.default_rng(5))
+                                      ChunkDraws(ChunkStreams(np.random.SeedSequence(5), 20_000)))
     assert len(speaker) / 20_000 == pytest.approx(0.5, rel=0.05)
     # every hearer is a neighbour of their speaker
     for s, h in zip(speaker[:200], hearer[:200], strict=True):
