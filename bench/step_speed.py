@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.naive_mesa import FastNaiveMarket, NaiveMarket  # noqa: E402
 from sim.model import MarketModel  # noqa: E402
 from sim.scenario import validate_scenario  # noqa: E402
+from sim.streams import ChunkStreams  # noqa: E402
 
 MECHANISMS = ("expectations", "loyalty", "word_of_mouth", "complaints", "switching_costs",
               "learning", "contact_fatigue", "service_profit_chain")
@@ -132,15 +133,35 @@ class CountingGenerator:
         return counted
 
 
+#: numpy's PCG64 multiplier: a state moves to ``state × PCG64_MULT + inc`` (mod 2¹²⁸) per draw.
+PCG64_MULT = 0x2360ED051FC65DA44385DF649FCCF645
+
+
+def pcg64_draws(before: dict, after: dict) -> int:
+    """64-bit draws a PCG64 made between two of its states (PCG's ``distance``, O(128))."""
+    mask = (1 << 128) - 1
+    cur, new = before["state"]["state"], after["state"]["state"]
+    mult, inc, bit, distance = PCG64_MULT, before["state"]["inc"], 1, 0
+    while cur != new:
+        if (cur & bit) != (new & bit):
+            cur = (cur * mult + inc) & mask
+            distance |= bit
+        bit <<= 1
+        inc = ((mult + 1) * inc) & mask
+        mult = (mult * mult) & mask
+    return distance
+
+
 def draws_per_step(n: int) -> dict[str, float]:
     """Random variates per customer in one full step, by kind (counted on real steps).
 
     Kinds are the generator's methods (``random``, ``standard_normal``, ...), except that the
     choice's standard Gumbel variates count as ``gumbel``: each is a uniform and two
     logarithms (``sim.mechanisms.choice.to_gumbel``), the cheapest known way to draw one.
-    The draws the parallel passes make from the chunk streams (``sim.streams``) are counted
-    by what they draw for: a Gumbel variate per chooser and firm, a standard normal per buyer
-    (the experienced performance).
+    The parallel passes draw from the chunk streams (``sim.streams``) inside compiled code,
+    where no wrapper sees them: their draws are counted from how far each stream's PCG64
+    state moved; a standard normal per buyer (the experienced performance) is counted as such,
+    the rest of the relationship streams' draws as uniforms.
     """
     from sim.mechanisms import choice
 
@@ -157,14 +178,21 @@ def draws_per_step(n: int) -> dict[str, float]:
         counts["gumbel"] = counts.get("gumbel", 0) + out.size
         return out
 
+    streams = {k: v for k, v in vars(model).items() if isinstance(v, ChunkStreams)}
+    before = {k: v.state for k, v in streams.items()}
     choice.gumbel_noise = counted_gumbel
+    normals = 0
     try:
         for _ in range(3):
             model.step()
-            counts["standard_normal"] = (counts.get("standard_normal", 0)
-                                         + len(model.experience.who))
+            normals += len(model.experience.who)
     finally:
         choice.gumbel_noise = plain
+    drawn = {k: sum(pcg64_draws(a, b) for a, b in zip(before[k], v.state, strict=True))
+             for k, v in streams.items()}
+    assert drawn["choice_streams"] == counts.get("gumbel", 0), "a choice draw was not counted"
+    counts["standard_normal"] = normals  # ziggurat: one 64-bit draw each, but for rejections
+    counts["random"] = counts.get("random", 0) + max(0, drawn["relationship_streams"] - normals)
     return {k: v / 3 / n for k, v in counts.items() if v}
 
 
