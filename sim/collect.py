@@ -37,45 +37,48 @@ def _aggregates(model, active: np.ndarray) -> dict[str, np.ndarray]:
 
     Returns:
         ``means``: (5, F) the rows of :data:`MEANS`: mean PP and PUV over the customers who
-        know the firm, mean satisfaction, trust and loyalty of its current customers (NaN where
+        knew the firm when they perceived the offers this step (``model.perceived``, summed by
+        ``sim.mechanisms.perception``), mean satisfaction, trust and loyalty of its current customers (NaN where
         there are none); ``aware`` and ``customers``: (F,) those counts; ``seg_customers``,
         ``seg_buyers``: (S, F) customers and this step's buyers per segment and firm;
         ``seg_satisfaction``: (S, F) their mean finite satisfaction (NaN where none).
     """
     pop = model.population
     nf, ns = model.n_firms, len(model.segment_names)
-    sums, counts = np.zeros((5, nf)), np.zeros((2, nf), dtype=np.int64)
+    sums, counts = np.zeros((3, nf)), np.zeros((2, nf), dtype=np.int64)
     seg_sums, seg_counts = np.zeros((ns, nf)), np.zeros((3, ns, nf), dtype=np.int64)
-    _step_sums(pop.pp, pop.puv, pop.aware, active, pop.supplier, pop.segment, pop.bought,
-               pop.choice, pop.satisfaction, pop.trust, pop.loyalty, fast.CHUNK, sums,
-               counts, seg_sums, seg_counts)
+    _step_sums(pop.aware, active, pop.supplier, pop.segment, pop.bought, pop.choice,
+               pop.satisfaction, pop.trust, pop.loyalty, fast.CHUNK, sums, counts, seg_sums,
+               seg_counts)
+    perceived, knew = model.perceived
     return {
-        "means": _mean(sums, counts[[0, 0, 1, 1, 1]]), "aware": counts[0],
+        "means": np.concatenate([_mean(perceived, knew[None, :].repeat(2, axis=0)),
+                                 _mean(sums, counts[[1, 1, 1]])]),
+        "aware": counts[0],
         "customers": counts[1], "seg_customers": seg_counts[0],
         "seg_buyers": seg_counts[1], "seg_satisfaction": _mean(seg_sums, seg_counts[2]),
     }
 
 
 @fast.pjit
-def _step_sums(pp, puv, aware, active, supplier, segment, bought, choice, satisfaction, trust,
-               loyalty, chunk, sums, counts, seg_sums, seg_counts):
+def _step_sums(aware, active, supplier, segment, bought, choice, satisfaction, trust, loyalty,
+               chunk, sums, counts, seg_sums, seg_counts):
     """Every customer-level sum of :func:`_aggregates` in one parallel pass.
 
-    Fills ``sums`` (5, F) with the sums of PP and PUV over the customers who know the firm (on
-    the market), and of satisfaction (a NaN makes the firm's mean NaN), trust and loyalty
-    over its customers; ``counts`` (2, F) with the customers who know the firm and its
-    customers; ``seg_sums`` (S, F) with the sum of finite satisfaction and ``seg_counts``
+    Fills ``sums`` (3, F) with the sums of satisfaction (a NaN makes the firm's mean NaN),
+    trust and loyalty over the firm's customers; ``counts`` (2, F) with the customers who know
+    the firm (on the market) and its customers; ``seg_sums`` (S, F) with the sum of finite satisfaction and ``seg_counts``
     (3, S, F) with the customers, this step's buyers (by their choice) and the count of finite
     satisfaction per segment × firm. Customers are summed per chunk of ``chunk``
     (``fast.CHUNK``) in parallel, then the chunks in order: the same bits whatever the number
     of threads.
     """
-    n, nf = pp.shape
+    n, nf = aware.shape
     ns = seg_sums.shape[0]
     k = max(1, (n + chunk - 1) // chunk)
     # Sums build up in fresh local arrays: the compiler then knows that adding to them changes
     # no input, and need not re-read the inputs after every addition (10–20 % faster).
-    acc = np.zeros((k, nf, 5))
+    acc = np.zeros((k, nf, 3))
     cnt = np.zeros((k, nf, 2), dtype=np.int64)
     seg_acc = np.zeros((k, ns, nf))
     seg_cnt = np.zeros((k, ns, nf, 3), dtype=np.int64)
@@ -83,18 +86,15 @@ def _step_sums(pp, puv, aware, active, supplier, segment, bought, choice, satisf
     for c in numba.prange(k):
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
             for f in range(nf):
-                if aware[i, f] and on[f]:
-                    acc[c, f, 0] += pp[i, f]
-                    acc[c, f, 1] += puv[i, f]
-                    cnt[c, f, 0] += 1
+                cnt[c, f, 0] += aware[i, f] and on[f]
             s = segment[i]
             f = supplier[i]
             if f >= 0 and f < nf:
                 cnt[c, f, 1] += 1
                 sat = satisfaction[i, f]
-                acc[c, f, 2] += sat
-                acc[c, f, 3] += trust[i, f]
-                acc[c, f, 4] += loyalty[i]
+                acc[c, f, 0] += sat
+                acc[c, f, 1] += trust[i, f]
+                acc[c, f, 2] += loyalty[i]
                 seg_cnt[c, s, f, 0] += 1
                 if np.isfinite(sat):
                     seg_acc[c, s, f] += sat
@@ -105,7 +105,7 @@ def _step_sums(pp, puv, aware, active, supplier, segment, bought, choice, satisf
                     seg_cnt[c, s, ch, 1] += 1
     for c in range(k):
         for f in range(nf):
-            for j in range(5):
+            for j in range(3):
                 sums[j, f] += acc[c, f, j]
             for j in range(2):
                 counts[j, f] += cnt[c, f, j]

@@ -54,7 +54,8 @@ class Experience:
         new: (B,) bought from a firm other than their previous supplier (or had none).
         performance: (B,) experienced performance in PUV units.
         z: (B,) disconfirmation (0 = adequate level, 1 = desired level).
-        best: (N,) best base PUV each customer knows of (None with expectations off).
+        best: (N,) best base PUV each customer knew of when choosing (None with expectations
+            off): ``population.best_known``.
         recovered: (B,) a complaint about this purchase was recovered well.
         cell: (B,) flat index ``who × F + firm`` of each purchase's (customer, firm) pair.
     """
@@ -152,9 +153,9 @@ def experience(model) -> None:
 
     One parallel pass over the buyers (:func:`_experience_pass`) computes everything, drawing
     each buyer's performance normal from the relationship streams (buyer chunk c from stream c,
-    ``sim.streams``), and (with expectations on)
-    one over every customer finds the best base PUV they know (:func:`_best_known_offer`).
-    No (N, F) array is built: base PUV is summed where it is needed.
+    ``sim.streams``). No (N, F) array is built: base PUV is summed where it is needed. The
+    best offer each customer knows (expectations on) was found when they perceived the offers
+    (``population.best_known``, ``sim.mechanisms.perception``).
     """
     pop, nf, mech = model.population, model.n_firms, model.spec.mechanisms
     params = model.spec.relationships
@@ -162,10 +163,7 @@ def experience(model) -> None:
     quality = firm_values(model, "service_quality", 1.0)
     noise = sat.performance_noise * firm_values(model, "service_consistency", 1.0)
     levels = np.ascontiguousarray(model.levels_matrix(), dtype=np.float64)
-    best = None
-    if mech.expectations:
-        best = _best_known_offer(pop.weights, levels, np.flatnonzero(model.active_mask()),
-                                 pop.aware, np.empty(pop.n))
+    best = pop.best_known if mech.expectations else None  # found by this step's perception
     who = np.flatnonzero(pop.bought)  # the buyers, in customer order
     n_buyers = len(who)
     firm = np.empty(n_buyers, dtype=pop.choice.dtype)
@@ -194,34 +192,6 @@ def experience(model) -> None:
 
 #: Rows of the per-firm counters the experience pass fills, in ``step_stats`` keys.
 _COUNTERS = ("defectors", "satisfied_defectors", "at_risk", "retained", "delighted_buyers")
-
-
-@fast.pjit
-def _best_known_offer(weights, levels, active_cols, aware, best):
-    """Best base PUV each customer knows of, into ``best``.
-
-    ``best[n]`` = the highest Σ_d weights[n, d] × levels[f, d] among the active offers f that
-    customer n is aware of; 0 if none (PUV is never negative), NaN if one of them is NaN.
-    """
-    n_dims = weights.shape[1]
-    m = active_cols.shape[0]
-    lv = np.empty((m, n_dims))  # the active offers' levels, contiguous
-    for k in range(m):
-        for d in range(n_dims):
-            lv[k, d] = levels[active_cols[k], d]
-    for n in numba.prange(weights.shape[0]):
-        top = 0.0
-        for k in range(m):
-            if n_dims == 3:  # the usual case, unrolled (twice as fast)
-                s = weights[n, 0] * lv[k, 0] + weights[n, 1] * lv[k, 1] + weights[n, 2] * lv[k, 2]
-            else:
-                s = 0.0
-                for d in range(n_dims):
-                    s += weights[n, d] * lv[k, d]
-            if aware[n, active_cols[k]] and (s > top or s != s):  # NaN stays
-                top = s
-        best[n] = top
-    return best
 
 
 @fast.pjit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from oracles.kernels import column_mean, count_by_firm
+from oracles.kernels import count_by_firm
 
 
 def _mean(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -30,7 +30,7 @@ def _aggregates(model, active: np.ndarray) -> dict[str, np.ndarray]:
 
     return {
         "means": np.stack([
-            column_mean(pop.pp, aware), column_mean(pop.puv, aware),
+            *_mean(model.perceived[0], model.perceived[1][None, :]),  # summed by perception
             _mean(count_by_firm(sup, nf, sat), customers),
             _mean(count_by_firm(sup, nf, pop.trust[rows, sup]), customers),
             _mean(count_by_firm(sup, nf, pop.loyalty[has]), customers),

@@ -17,14 +17,6 @@ from sim.mechanisms.satisfaction import (
 )
 
 
-def best_known(base: np.ndarray, aware: np.ndarray, active: np.ndarray) -> np.ndarray:
-    """(N,) highest base PUV among the offers each customer knows (0 if none)."""
-    best = np.zeros(len(base))  # PUV is never negative, so 0 is a safe floor
-    for f in np.nonzero(active)[0]:
-        np.maximum(best, np.where(aware[:, f], base[:, f], 0.0), out=best)
-    return best
-
-
 def blend(old: np.ndarray, new: np.ndarray, memory: float) -> np.ndarray:
     """Exponential average with weight ``memory`` on ``new``; ``new`` where ``old`` is NaN."""
     return np.where(np.isnan(old), new, (1.0 - memory) * old + memory * new)
@@ -57,9 +49,7 @@ def experience(model) -> None:
     count_defectors(pop, stats, who, firm, prev, nf)
 
     base_all = kernels.perceived_use_value(pop.weights, model.levels_matrix())
-    best = None
-    if model.spec.mechanisms.expectations:
-        best = best_known(base_all, pop.aware, model.active_mask())
+    best = pop.best_known if model.spec.mechanisms.expectations else None  # from perception
     cell = cells(who, firm, nf)
     base = get(base_all, cell)
     gain = np.zeros(len(who))

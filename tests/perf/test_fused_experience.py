@@ -18,7 +18,7 @@ from oracles import promises as promises_oracle
 from oracles.harness import check_twins
 
 from bench.step_speed import scenario
-from sim.mechanisms import participation, promises, satisfaction
+from sim.mechanisms import participation, perception, promises, satisfaction
 from sim.model import MarketModel
 from sim.scenario import load_scenario
 
@@ -146,7 +146,8 @@ def test_experience_with_an_unknown_best_and_nan_levels():
         model.firms[1].levels = model.firms[1].levels.copy()
         model.firms[1].levels[0] = np.nan  # a NaN offer propagates into best, as np.maximum
 
-    model = _assert_phase_agrees(bend, [satisfaction.experience])
+    # the best known offer is found when customers perceive the offers
+    model = _assert_phase_agrees(bend, [perception.perceive, satisfaction.experience])
     assert np.isnan(model.experience.best).any() and (model.experience.best == 0).any()
 
 

@@ -18,7 +18,7 @@ from oracles import collect as collect_oracle
 from oracles.harness import differences
 
 from sim import collect
-from sim.mechanisms import customer_value
+from sim.mechanisms import customer_value, perception
 from sim.model import MarketModel
 from sim.scenario import load_scenario, shipped_scenarios_dir
 
@@ -102,6 +102,7 @@ EDGES = {
 @pytest.mark.parametrize("edge", list(EDGES))
 def test_recorder_sums_match_oracle(market, edge):
     EDGES[edge](market)
+    perception.perceive(market)  # mean PP and PUV are summed when customers perceive the offers
     got = _recorder_agrees(market, edge)
     if edge == "no_buyers":
         assert not got["seg_buyers"].any()
@@ -132,6 +133,7 @@ def test_empty_population(market):
         if isinstance(value, np.ndarray) and value.shape[:1] == (pop.n,):
             setattr(pop, name, value[:0])
     pop.n = 0
+    perception.perceive(market)
     got = _recorder_agrees(market, "empty population")
     assert np.isnan(got["means"]).all() and not got["customers"].any()
     assert np.isnan(got["seg_satisfaction"]).all() and not got["seg_buyers"].any()

@@ -30,18 +30,29 @@ def _agree(expected, actual, what: str) -> None:
 
 
 # -- perception ------------------------------------------------------------------------------
-@pytest.mark.parametrize("n, f, d", [(1000, 6, 3), (500, 4, 1), (333, 7, 8), (50, 3, 0)])
+@pytest.mark.parametrize("n, f, d", [(1000, 6, 3), (500, 4, 1), (333, 7, 8), (50, 3, 0),
+                                     (5000, 6, 3)])
 def test_perceive_matches_oracle(n, f, d):
     rng = np.random.default_rng(n)
     w, levels = rng.random((n, d)), rng.random((f, d))
     shift = rng.normal(size=(n, f)) * 0.1
     prices, ref, costs = rng.random(f) * 10 + 1, rng.random(n) * 10 + 1, rng.random(f)
-    puv, pp = np.empty((n, f)), np.empty((n, f))
-    perception._perceive(w, np.ascontiguousarray(levels.T), shift, prices, ref, costs, puv, pp)
-    _agree(kernels.perceived_use_value(w, levels) + shift, puv, "PUV")
+    aware, active = rng.random((n, f)) < 0.7, np.arange(f) != 1  # firm 1 off the market
+    puv, pp, best = np.empty((n, f)), np.empty((n, f)), np.full(n, -1.0)
+    chunks = fast.n_chunks(n)
+    sums, counts = np.zeros((chunks, 2, f)), np.zeros((chunks, f), dtype=np.int64)
+    perception._perceive(w, np.ascontiguousarray(levels.T), shift, prices, ref, costs, aware,
+                         active, True, fast.CHUNK, puv, pp, best, sums, counts)
+    base = kernels.perceived_use_value(w, levels)
+    _agree(base + shift, puv, "PUV")
     _agree(kernels.perceived_price(prices, ref, costs), pp, "PP")
-    if d == 0:  # no value dimension: PUV is the value shift alone
-        assert np.array_equal(puv, shift)
+    _agree(perception_oracle.best_known(base, aware, active), best, "best known offer")
+    knew = aware & active
+    assert np.array_equal(counts.sum(axis=0), knew.sum(axis=0)) and counts[:, 1].sum() == 0
+    _agree(np.where(knew, pp, 0).sum(axis=0), sums[:, 0].sum(axis=0), "PP sums")
+    _agree(np.where(knew, puv, 0).sum(axis=0), sums[:, 1].sum(axis=0), "PUV sums")
+    if d == 0:  # no value dimension: PUV is the value shift alone, nothing is better than 0
+        assert np.array_equal(puv, shift) and not best.any()
 
 
 def test_perceive_phase_matches_oracle(tiny):
