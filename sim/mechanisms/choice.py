@@ -19,6 +19,9 @@ import math
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
 from sim import fast, kernels
 from sim.mechanisms.state import State
@@ -121,12 +124,19 @@ _TINY = np.finfo(np.float64).tiny
 
 
 def gumbel_noise(streams: ChunkStreams, shape) -> np.ndarray:
-    """Standard Gumbel noise of ``shape`` (rows, F), from the choice streams.
+    """Standard Gumbel noise of ``shape`` (rows, F), drawn in parallel from the choice streams.
 
-    :func:`to_gumbel` of uniforms drawn in parallel from ``streams`` (``sim.streams.uniforms``:
-    row chunk c from stream c).
+    Row chunk c takes its uniforms u from stream c (``sim.streams``), then turns them into
+    ``−log(−log(u + tiny))`` (:func:`to_gumbel`'s transform) with :func:`_log`, in the same
+    compiled pass: equal to :func:`to_gumbel` of ``sim.streams.uniforms(streams, shape)`` to
+    within an ulp of each logarithm.
     """
-    return to_gumbel(uniforms(streams, shape))
+    out = np.empty(shape)
+    rows = out.shape[0]
+    streams.chunk_rows(rows)  # enough streams?
+    if out.size:
+        _gumbel_fill(streams.typed, out.reshape(-1), out.size // rows, fast.CHUNK, _TINY)
+    return out
 
 
 def to_gumbel(u: np.ndarray) -> np.ndarray:
@@ -136,10 +146,8 @@ def to_gumbel(u: np.ndarray) -> np.ndarray:
     (~2.2e-308) leaves every draw ≥ 2⁻⁵³ as it is and turns a draw of exactly 0 into a finite
     noise of about −6.6 instead of −∞. The largest draw, 1 − 2⁻⁵³, gives about +36.7.
 
-    The logarithms are numpy's, in place, one thread: its vectorised ``log`` is about five
-    times faster than the scalar one a compiled loop calls (numba has no vector maths library
-    here). It may differ in the last bit between CPU families (AVX-512 or not), so seeded
-    results can differ in the last bits between such machines.
+    The logarithms are numpy's, in place, one thread. (The step's noise, :func:`gumbel_noise`,
+    computes the same transform in its compiled pass.)
     """
     np.add(u, _TINY, out=u)
     np.log(u, out=u)
@@ -150,6 +158,73 @@ def to_gumbel(u: np.ndarray) -> np.ndarray:
 
 
 # -- the compiled passes ---------------------------------------------------------------------
+@fast.pjit
+def _gumbel_fill(generators, out, width, chunk, tiny):
+    """Standard Gumbel noise into ``out`` (rows × ``width``, flat), row chunk c from stream c.
+
+    Chunk c first draws its uniforms u from ``generators[c]``, rows in order, then replaces
+    each with ``−log(−log(u + tiny))``: that second loop has no call in it, so the compiler
+    vectorises it (numpy's vectorised log cannot be called from here; libm's, which ``math.log``
+    calls, is five times slower per value).
+    """
+    n_rows = out.shape[0] // width
+    for c in numba.prange((n_rows + chunk - 1) // chunk):
+        g = generators[np.int64(c)]
+        # a slice, indexed from 0: the compiler then knows no index is negative (a negative
+        # one would wrap around) and can vectorise the second loop
+        block = out[c * chunk * width:min(n_rows, (c + 1) * chunk) * width]
+        for k in range(block.shape[0]):
+            block[k] = g.random()
+        for k in range(block.shape[0]):
+            block[k] = -_log(-_log(block[k] + tiny))
+
+
+@intrinsic
+def _as_float(typingctx, bits):
+    """The float64 whose IEEE bits are the int64 ``bits`` (a bit cast, no conversion)."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+    return types.float64(types.int64), codegen
+
+
+@intrinsic
+def _as_bits(typingctx, x):
+    """The IEEE bits of the float64 ``x`` as an int64 (a bit cast, no conversion)."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+    return types.int64(types.float64), codegen
+
+
+# fdlibm's e_log.c: the Remez polynomial of log on [√2/2, √2] and ln 2 split in two parts
+_LG1, _LG2, _LG3, _LG4 = (6.666666666666735130e-01, 3.999999999940941908e-01,
+                          2.857142874366239149e-01, 2.222219843214978396e-01)
+_LG5, _LG6, _LG7 = 1.818357216161805012e-01, 1.531383769920937332e-01, 1.479819860511658591e-01
+_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+
+
+@numba.njit(inline="always", error_model="numpy", cache=True)
+def _log(x):
+    """Natural logarithm of a positive normal float64 ``x``, within 1 ulp (fdlibm's method).
+
+    x = 2^k × m with m in [√2/2, √2) (from the bits), log m from f = m − 1 by the polynomial in
+    s = f / (2 + f). No branch and no call, so a loop of it vectorises; pure IEEE operations,
+    so it gives the same bits on every x86-64 CPU (numpy's log may differ in the last bit
+    between CPU families). Zero, negative, subnormal, infinite and NaN inputs are not handled:
+    the noise never makes them (u + tiny ≥ tiny, the smallest normal; −log of that ≤ 708.4).
+    """
+    hx = _as_bits(x)
+    m = hx & 0x000FFFFFFFFFFFFF
+    i = (m + 0x00095F6400000000) & 0x0010000000000000  # m ≥ √2: halve it, one more in k
+    k = np.float64((hx >> 52) - 1023 + (i >> 52))
+    f = _as_float(m | (i ^ 0x3FF0000000000000)) - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    w = z * z
+    r = z * (_LG1 + w * (_LG3 + w * (_LG5 + w * _LG7))) + w * (_LG2 + w * (_LG4 + w * _LG6))
+    hfsq = 0.5 * f * f
+    return k * _LN2_HI - ((hfsq - (s * (hfsq + r) + k * _LN2_LO)) - f)
+
+
 @fast.pjit
 def _gumbel_choice(puv, pp, price_sensitivity, rationality, aware, active, use_aware, supplier,
                    loyalty, use_loyalty, switching_cost, use_switching, rows, noise, chunk, out):

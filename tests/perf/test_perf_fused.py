@@ -9,6 +9,7 @@ floats equal within the harness tolerance (``oracles.harness``).
 
 import copy
 
+import numba
 import numpy as np
 import pytest
 from oracles import ChunkDraws
@@ -218,12 +219,35 @@ def test_gumbel_noise_is_standard_gumbel_from_the_streams_uniforms():
     noise = choice.gumbel_noise(streams, (rows, 6))
     u = ChunkDraws(same).random((rows, 6))
     assert streams.state == same.state  # one uniform per draw, chunk by chunk
-    np.testing.assert_allclose(noise, -np.log(-np.log(u)), rtol=1e-15)  # no draw was 0 here
+    # each of the pass's two logarithms is within an ulp of numpy's (no draw was 0 here)
+    np.testing.assert_allclose(noise, -np.log(-np.log(u)), rtol=1e-14, atol=1e-15)
     _agree(choice_oracle.gumbel_noise(ChunkDraws(streams_for(np.random.SeedSequence(11), rows)),
                                       (rows, 6)), noise, "noise")
     assert abs(noise.mean() - np.euler_gamma) < 0.01
     assert abs(noise.var() - np.pi**2 / 6) < 0.02
     assert choice.gumbel_noise(streams, (0, 6)).shape == (0, 6)
+
+
+@numba.njit(error_model="numpy")
+def _logs(x, out):
+    for k in range(x.shape[0]):
+        out[k] = choice._log(x[k])
+
+
+def test_compiled_log_is_within_an_ulp_of_numpys_over_the_normal_doubles():
+    tiny, big = np.finfo(np.float64).tiny, np.finfo(np.float64).max
+    x = np.concatenate([
+        np.geomspace(tiny, 1e308, 200_001),                 # every binade
+        np.random.default_rng(2).random(200_000) + tiny,    # the noise's first log: (0, 1)
+        -np.log(np.random.default_rng(3).random(200_000) + tiny),  # its second: (0, 708.4]
+        np.nextafter(1.0, [0.0, 2.0]), [1.0, 2.0, 0.5, tiny, np.sqrt(2.0), np.sqrt(0.5), big],
+    ])
+    got = np.empty_like(x)
+    _logs(x, got)
+    want = np.log(x)
+    ulp = np.spacing(np.abs(want))
+    assert (np.abs(got - want) <= ulp).all(), np.max(np.abs(got - want) / ulp)
+    assert got[-7] == 0.0 and got[-6] == np.log(2.0) and got[-5] == -np.log(2.0)  # exact
 
 
 # -- the purchase phase ------------------------------------------------------------------------
