@@ -154,12 +154,16 @@ def test_inverse_cdf_choice_matches_oracle(n_firms):
 
 @pytest.mark.parametrize("sampler", ["gumbel", "inverse_cdf"])
 def test_choice_of_odd_utilities_matches_oracle(sampler):
-    """NaN, ±inf utilities and NaN where the offer is not available."""
-    n, f = 6, 4
+    """NaN, ±inf utilities and NaN where the offer is not available.
+
+    Rows 0-3 and 6 know every firm: the Gumbel pass's short loop sees them first.
+    """
+    n, f = 7, 4
     puv, pp = np.ones((n, f)), np.zeros((n, f))
     puv[0, 0] = puv[1, 3] = np.nan  # first, last column
     puv[2, 1] = np.inf  # +inf
     puv[3, 2] = -np.inf  # one offer at -inf, the others still choosable
+    puv[6, 0], puv[6, 3] = np.inf, -np.inf  # both: their sum is NaN, the full loop decides
     aware, active = np.ones((n, f), dtype=bool), np.ones(f, dtype=bool)
     aware[4, 0] = False
     puv[4, 0] = np.nan  # NaN where unavailable: ignored
@@ -171,7 +175,7 @@ def test_choice_of_odd_utilities_matches_oracle(sampler):
         got = _compiled(choice._gumbel_choice, puv, pp, sens, 2.0, aware, active, supplier,
                         None, None, rows, choice.to_gumbel(np.random.default_rng(3).random((n, f))))
         # a NaN or a +inf utility: numpy's argmax takes it, and it is not finite
-        assert list(got[:3]) == [kernels.NO_FIRM] * 3
+        assert list(got[:3]) == [kernels.NO_FIRM] * 3 and got[6] == kernels.NO_FIRM
     else:
         expected = choice_oracle.choose_inverse_cdf(util, np.random.default_rng(3))
         got = _compiled(choice._inverse_cdf_choice, puv, pp, sens, 2.0, aware, active,
