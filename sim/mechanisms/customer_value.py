@@ -17,6 +17,7 @@ value each customer's CLV to their supplier.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from sim import fast, kernels
@@ -127,27 +128,35 @@ def columns(model) -> dict[str, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         retention = np.where(at_risk > 0, stats["retained"] / np.maximum(at_risk, 1), np.nan)
     discount_rate = model.spec.relationships.customer_value.discount_rate
-    counts, sums = np.zeros(nf, dtype=np.int64), np.zeros((2, nf))
+    chunks = fast.n_chunks(pop.n)
+    counts, sums = np.zeros((chunks, nf), dtype=np.int64), np.zeros((chunks, 2, nf))
     # retention estimates clipped to [0, MAX_RETENTION], NaN (no estimate yet) as 0
     r = np.minimum(np.fmax(model.retention_estimate, 0.0), MAX_RETENTION)
-    _value_sums(pop.supplier, pop.wallet, margins(model), r, 1.0 + discount_rate, counts, sums)
-    wallet, clv = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    _value_sums(pop.supplier, pop.wallet, margins(model), r, 1.0 + discount_rate, fast.CHUNK,
+                counts, sums)
+    counts, total = counts.sum(axis=0), np.zeros((2, nf))  # integers: exact
+    for part in sums:  # chunk after chunk: the same bits whatever the threads
+        total += part
+    wallet, clv = np.where(counts > 0, total / np.maximum(counts, 1), np.nan)
     return {"retention": retention, "share_of_wallet": wallet, "clv": clv}
 
 
-@fast.jit
-def _value_sums(supplier, wallet, margin, retention, growth, counts, sums):
+@fast.pjit
+def _value_sums(supplier, wallet, margin, retention, growth, chunk, counts, sums):
     """Per supplier: customers, and sums of their share of wallet and of their CLV.
 
     A customer's CLV is ``margin × wallet × growth / (growth − retention)`` (the module
-    docstring's with ``growth = 1 + d``), at the supplier's wallet cell. Fills ``counts``
-    (F,) and ``sums`` (2, F): wallet shares, CLVs, added in customer order.
+    docstring's with ``growth = 1 + d``), at the supplier's wallet cell. In parallel over fixed
+    chunks of ``chunk`` customers: ``counts[c]`` (F,) and ``sums[c]`` (2, F: wallet shares,
+    CLVs) receive chunk c's, added in customer order.
     """
     nf = wallet.shape[1]
-    for i in range(supplier.shape[0]):
-        f = supplier[i]
-        if f >= 0 and f < nf:
-            held = np.float64(wallet[i, f])
-            counts[f] += 1
-            sums[0, f] += held
-            sums[1, f] += margin[f] * held * growth / (growth - retention[f])
+    n = supplier.shape[0]
+    for c in numba.prange(counts.shape[0]):
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            f = supplier[i]
+            if f >= 0 and f < nf:
+                held = np.float64(wallet[i, f])
+                counts[c, f] += 1
+                sums[c, 0, f] += held
+                sums[c, 1, f] += margin[f] * held * growth / (growth - retention[f])
