@@ -49,3 +49,24 @@ def test_parallel_run_shares_work_with_the_caller_and_reports_progress_in_order(
     done = [d for d, _, _ in seen]
     assert done == sorted(done) and done[-1] == 20 and all(t == 20 for _, t, _ in seen)
     assert all(main for _, _, main in seen)
+
+
+def test_caller_leaves_the_workers_their_cores_and_gets_its_threads_back(tiny):
+    """With 2 processes, the caller's compiled passes run on one thread fewer while the worker
+    runs (1 + 1 threads on 2 cores, not 2 + 1), and on all of them again afterwards."""
+    import numba
+
+    from sim import fast
+
+    tiny["steps"] = 3
+    tiny["market"]["customers"] = 300
+    before = fast.set_threads(numba.config.NUMBA_NUM_THREADS)
+    during = set()
+
+    def progress(done, total):
+        if done < total:  # the last report comes after the workers have gone
+            during.add(fast.threads())
+
+    run_scenario(tiny, replicates=3, workers=2, progress=progress)
+    assert during == {max(1, before - 1)}
+    assert fast.threads() == before
