@@ -11,7 +11,9 @@ numba is a runtime dependency: the compiled passes are the product's step.
 
 from __future__ import annotations
 
+import hashlib
 import os
+from pathlib import Path
 
 import numba
 
@@ -43,6 +45,38 @@ def pjit(fn):
     """
     return numba.njit(cache=True, nogil=True, parallel=True, error_model="numpy")(fn)
 
+
+#: Compiled helpers other modules' passes call (``sim.streams``: drawing inside a pass). numba
+#: keys a cached pass on its own file only, so a change here would leave passes compiled with
+#: the old helpers on disk: :func:`_drop_stale_caches` removes them when these files change.
+SHARED_HELPERS = (Path(__file__).with_name("streams.py"),)
+
+
+def _drop_stale_caches() -> None:
+    """Delete the package's numba disk caches if a shared helper changed since they were made.
+
+    The stamp (a hash of the helpers' source) is kept beside the caches, in
+    ``sim/__pycache__``. Where that folder cannot be written (an installed, read-only copy:
+    its files change only by reinstalling, which numba sees) nothing is done.
+    """
+    root = Path(__file__).parent
+    stamp = hashlib.sha256(b"".join(p.read_bytes() for p in SHARED_HELPERS)).hexdigest()
+    marker = root / "__pycache__" / "compiled-helpers.sha256"
+    try:
+        if marker.read_text() == stamp:
+            return
+    except OSError:
+        pass
+    try:
+        for cache in (*root.rglob("*.nbi"), *root.rglob("*.nbc")):
+            cache.unlink(missing_ok=True)
+        marker.parent.mkdir(exist_ok=True)
+        marker.write_text(stamp)
+    except OSError:
+        pass
+
+
+_drop_stale_caches()
 
 #: Customers per chunk of a parallel pass (and of its sums and random streams, ``sim.streams``).
 #: Fixed (not derived from the thread count), so that the sums and the draws, and therefore

@@ -2,10 +2,13 @@
 
 A parallel pass runs over fixed chunks of ``fast.CHUNK`` rows (customers, or buyers). When it
 needs random numbers, chunk c draws them, in row order, from generator c of a
-:class:`ChunkStreams`: numpy ``Generator`` objects (PCG64) spawned from the model's seed. numba
-calls those generators directly inside the compiled loop, and its ``Generator.random`` and
-``standard_normal`` give exactly the numbers numpy's methods give for the same generator state
-(``tests/perf/test_streams.py``). So
+:class:`ChunkStreams`: numpy ``Generator`` objects (PCG64) spawned from the model's seed. The
+compiled loop calls each generator's own C functions through the addresses numpy publishes
+(``bit_generator.ctypes``; :func:`uniform`, and :func:`normal`, numpy's ziggurat on the same
+tables), so it draws exactly the numbers ``generators[c].random()`` and ``standard_normal()``
+give for the same state (``tests/perf/test_streams.py``). (Passing the ``Generator`` objects
+themselves, in a numba typed list, did the same but cost every process half a second of
+compiling the list on its first model.) So
 
 - the draws are made by both threads, inside the pass that uses them, with no buffer;
 - chunk c's numbers do not depend on the number of threads, or on which thread ran the chunk
@@ -21,9 +24,20 @@ leaves the choice noise as it was (common random numbers, as ``relationship_gene
 
 from __future__ import annotations
 
+import ctypes
+
 import numba
 import numpy as np
-from numba.typed import List
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+from numba.np.random._constants import (  # numpy's ziggurat tables, as numba copies them
+    fi_double,
+    ki_double,
+    wi_double,
+    ziggurat_nor_inv_r,
+    ziggurat_nor_r,
+)
 
 from sim import fast
 
@@ -33,13 +47,15 @@ class ChunkStreams:
 
     Attributes:
         generators: the numpy generators, chunk by chunk.
-        typed: the same generators as a numba typed list (what the compiled passes take).
+        table: (chunks, 3) uint64, what the compiled passes take: row c holds the address of
+            generator c's state and of its ``next_uint64`` and ``next_double`` functions. Valid
+            while this object (which keeps the generators) lives.
     """
 
     def __init__(self, seq: np.random.SeedSequence, rows: int):
         self.generators = [np.random.Generator(np.random.PCG64(s))
                            for s in seq.spawn(fast.n_chunks(rows))]
-        self.typed = List(self.generators)
+        self.table = np.array([_addresses(g) for g in self.generators], dtype=np.uint64)
 
     def __len__(self) -> int:
         return len(self.generators)
@@ -60,6 +76,12 @@ class ChunkStreams:
     def state(self, states: list[dict]) -> None:
         for g, s in zip(self.generators, states, strict=True):
             g.bit_generator.state = s
+
+
+def _addresses(g: np.random.Generator) -> tuple[int, int, int]:
+    c = g.bit_generator.ctypes
+    return (c.state_address, ctypes.cast(c.next_uint64, ctypes.c_void_p).value,
+            ctypes.cast(c.next_double, ctypes.c_void_p).value)
 
 
 def chunk_streams(rng: np.random.Generator, key: int, rows: int) -> ChunkStreams:
@@ -85,16 +107,75 @@ def uniforms(streams: ChunkStreams, shape) -> np.ndarray:
     out = np.empty(shape)
     streams.chunk_rows(out.shape[0])  # enough streams?
     if out.size:
-        _fill_uniforms(streams.typed, out.reshape(out.shape[0], -1), fast.CHUNK)
+        _fill_uniforms(streams.table, out.reshape(out.shape[0], -1), fast.CHUNK)
     return out
 
 
 @fast.pjit
-def _fill_uniforms(generators, out, chunk):
-    """``out[i, j]`` ← the next uniform of generator ``i // chunk``, rows in order."""
+def _fill_uniforms(streams, out, chunk):
+    """``out[i, j]`` ← the next uniform of stream ``i // chunk``, rows in order."""
     n_rows, width = out.shape
     for c in numba.prange((n_rows + chunk - 1) // chunk):
-        g = generators[np.int64(c)]
         for i in range(c * chunk, min(n_rows, (c + 1) * chunk)):
             for j in range(width):
-                out[i, j] = g.random()
+                out[i, j] = uniform(streams, c)
+
+
+# -- drawing inside a compiled pass ---------------------------------------------------------
+# ``streams`` is a ChunkStreams' ``table``; ``c`` the chunk. A change to these functions does
+# not by itself invalidate the disk caches of the passes that call them: ``sim.fast`` drops
+# the cached passes when this file changes.
+@intrinsic
+def _next_uint64(typingctx, fn, state):
+    """Call the bit generator function at address ``fn`` on the state at ``state``."""
+    def codegen(context, builder, signature, args):
+        fnty = ir.FunctionType(ir.IntType(64), [ir.IntType(8).as_pointer()])
+        call = builder.inttoptr(args[0], fnty.as_pointer())
+        return builder.call(call, [builder.inttoptr(args[1], ir.IntType(8).as_pointer())])
+    return types.uint64(types.uint64, types.uint64), codegen
+
+
+@intrinsic
+def _next_double(typingctx, fn, state):
+    """Call the bit generator function at address ``fn`` on the state at ``state``."""
+    def codegen(context, builder, signature, args):
+        fnty = ir.FunctionType(ir.DoubleType(), [ir.IntType(8).as_pointer()])
+        call = builder.inttoptr(args[0], fnty.as_pointer())
+        return builder.call(call, [builder.inttoptr(args[1], ir.IntType(8).as_pointer())])
+    return types.float64(types.uint64, types.uint64), codegen
+
+
+@numba.njit(inline="always", cache=True)
+def uniform(streams, c):
+    """The next uniform in [0, 1) of stream ``c``: numpy's ``Generator.random()``."""
+    return _next_double(streams[c, 2], streams[c, 0])
+
+
+@numba.njit(inline="always", cache=True, error_model="numpy")
+def normal(streams, c):
+    """The next standard normal of stream ``c``: numpy's ``Generator.standard_normal()``.
+
+    numpy's ziggurat (256 layers, its tables), as numba also implements it for its
+    ``Generator`` support: one 64-bit draw for 99 % of the values.
+    """
+    state, next_u64, next_f64 = streams[c, 0], streams[c, 1], streams[c, 2]
+    while True:
+        r = _next_uint64(next_u64, state)
+        idx = r & 0xFF
+        r >>= 8
+        sign = r & 0x1
+        rabs = (r >> 1) & 0x000FFFFFFFFFFFFF
+        x = rabs * wi_double[idx]
+        if sign & 0x1:
+            x = -x
+        if rabs < ki_double[idx]:
+            return x
+        if idx == 0:  # the tail
+            while True:
+                xx = -ziggurat_nor_inv_r * np.log1p(-_next_double(next_f64, state))
+                yy = -np.log1p(-_next_double(next_f64, state))
+                if yy + yy > xx * xx:
+                    return -(ziggurat_nor_r + xx) if (rabs >> 8) & 0x1 else ziggurat_nor_r + xx
+        elif ((fi_double[idx - 1] - fi_double[idx]) * _next_double(next_f64, state)
+              + fi_double[idx]) < np.exp(-0.5 * x * x):
+            return x

@@ -25,7 +25,7 @@ from numba.extending import intrinsic
 
 from sim import fast, kernels
 from sim.mechanisms.state import State
-from sim.streams import ChunkStreams, chunk_streams, uniforms
+from sim.streams import ChunkStreams, chunk_streams, uniform, uniforms
 
 CHOICE_KEY = 0x43484F  # spawn key of the choice streams ("CHO")
 
@@ -135,7 +135,7 @@ def gumbel_noise(streams: ChunkStreams, shape) -> np.ndarray:
     rows = out.shape[0]
     streams.chunk_rows(rows)  # enough streams?
     if out.size:
-        _gumbel_fill(streams.typed, out.reshape(-1), out.size // rows, fast.CHUNK, _TINY)
+        _gumbel_fill(streams.table, out.reshape(-1), out.size // rows, fast.CHUNK, _TINY)
     return out
 
 
@@ -159,22 +159,21 @@ def to_gumbel(u: np.ndarray) -> np.ndarray:
 
 # -- the compiled passes ---------------------------------------------------------------------
 @fast.pjit
-def _gumbel_fill(generators, out, width, chunk, tiny):
+def _gumbel_fill(streams, out, width, chunk, tiny):
     """Standard Gumbel noise into ``out`` (rows × ``width``, flat), row chunk c from stream c.
 
-    Chunk c first draws its uniforms u from ``generators[c]``, rows in order, then replaces
+    Chunk c first draws its uniforms u from stream c of ``streams``, rows in order, then replaces
     each with ``−log(−log(u + tiny))``: that second loop has no call in it, so the compiler
     vectorises it (numpy's vectorised log cannot be called from here; libm's, which ``math.log``
     calls, is five times slower per value).
     """
     n_rows = out.shape[0] // width
     for c in numba.prange((n_rows + chunk - 1) // chunk):
-        g = generators[np.int64(c)]
         # a slice, indexed from 0: the compiler then knows no index is negative (a negative
         # one would wrap around) and can vectorise the second loop
         block = out[c * chunk * width:min(n_rows, (c + 1) * chunk) * width]
         for k in range(block.shape[0]):
-            block[k] = g.random()
+            block[k] = uniform(streams, c)
         for k in range(block.shape[0]):
             block[k] = -_log(-_log(block[k] + tiny))
 

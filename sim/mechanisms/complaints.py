@@ -30,6 +30,7 @@ import numpy as np
 from sim import fast
 from sim.mechanisms.cells import firm_values
 from sim.mechanisms.state import PerCustomer, State
+from sim.streams import uniform
 
 STATE = State(customer={
     # pending follow-up of a dissatisfying purchase (FOLLOW_UP_*)
@@ -79,7 +80,7 @@ def complain(model) -> None:
     pending = np.zeros(chunks, dtype=np.bool_)
     low = np.zeros(chunks, dtype=np.bool_)
     _complain(
-        exp.who, fast.CHUNK, model.relationship_streams.typed, exp.firm, exp.z, exp.recovered,
+        exp.who, fast.CHUNK, model.relationship_streams.table, exp.firm, exp.z, exp.recovered,
         pop.follow_up, pop.previous_supplier, pop.satisfaction, pop.opinion, pop.value_shift,
         p_complain, p_recover, voiced, float(p.recovered_satisfaction),
         float(p.recovery_goodwill), float(-p.disappointment),
@@ -112,7 +113,6 @@ def _complain(who, chunk, streams, firm, z, recovered, follow_up, previous_suppl
     """
     n_buyers = who.shape[0]
     for c in numba.prange(counts.shape[0]):
-        stream = streams[np.int64(c)]
         for i in range(c * chunk, min(n_buyers, (c + 1) * chunk)):
             n, f = who[i], firm[i]
             state = follow_up[n]
@@ -129,8 +129,8 @@ def _complain(who, chunk, streams, firm, z, recovered, follow_up, previous_suppl
                 low[c] = True
                 code = FOLLOW_UNVOICED
                 if voiced:
-                    u_voice = stream.random()
-                    u_recovery = stream.random()
+                    u_voice = uniform(streams, c)
+                    u_recovery = uniform(streams, c)
                     complained = u_voice < p_complain[f]
                     delta = unvoiced_delta
                     if complained:

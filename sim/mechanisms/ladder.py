@@ -23,6 +23,7 @@ import numpy as np
 
 from sim import fast
 from sim.mechanisms.state import PerCustomer, State
+from sim.streams import uniform
 
 PROSPECT, CUSTOMER, CLIENT, SUPPORTER, ADVOCATE, PARTNER = range(6)
 RUNGS = ("prospect", "customer", "client", "supporter", "advocate", "partner")
@@ -62,7 +63,7 @@ def update(model) -> None:
     pop, exp = model.population, model.experience
     p = model.spec.relationships.ladder
     next_threshold = thresholds(model)[np.minimum(np.arange(PARTNER + 1) + 1, PARTNER)]
-    _move(pop.rung, pop.trust, exp.who, fast.CHUNK, model.relationship_streams.typed, exp.firm,
+    _move(pop.rung, pop.trust, exp.who, fast.CHUNK, model.relationship_streams.table, exp.firm,
           exp.new, exp.z, exp.recovered, next_threshold, pop.previous_supplier, pop.tenure,
           int(p.down_steps), float(p.up_probability), fast.n_chunks(len(exp.who)))
 
@@ -100,7 +101,6 @@ def _move(rung, trust, who, chunk, streams, firm, new, z, recovered, next_thresh
     """
     n_buyers = who.shape[0]
     for c in numba.prange(chunks):
-        stream = streams[np.int64(c)]
         for i in range(c * chunk, min(n_buyers, (c + 1) * chunk)):
             n, f, is_new = who[i], firm[i], new[i]
             if is_new and previous_supplier[n] >= 0:
@@ -110,7 +110,7 @@ def _move(rung, trust, who, chunk, streams, firm, new, z, recovered, next_thresh
             could = ((not dissatisfied) & (not is_new) & (r < PARTNER)
                      & (trust[n, f] >= next_threshold[r]))
             if could:
-                r += stream.random() < up_probability
+                r += uniform(streams, c) < up_probability
             fallen = max(r - down_steps, CUSTOMER)
             rung[n, f] = CUSTOMER if is_new else (fallen if dissatisfied else r)
             tenure[n] = 1 if is_new else min(np.int32(tenure[n]) + 1, MAX_TENURE)

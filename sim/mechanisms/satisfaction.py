@@ -36,6 +36,7 @@ import numpy as np
 from sim import fast, kernels
 from sim.mechanisms.cells import cells, firm_values, get, put, supplier_cells
 from sim.mechanisms.state import State
+from sim.streams import normal
 
 STATE = State(model={
     "experience": None,  # this step's purchases and how they went (Experience), once judged
@@ -174,7 +175,8 @@ def experience(model) -> None:
     sacrifice = float(params.learning.customer_sacrifice) if mech.learning else 0.0
     _experience_pass(who, fast.CHUNK, pop.choice, pop.previous_supplier, pop.weights, levels,
                      pop.satisfaction, pop.knowledge, pop.adequate, pop.desired, quality, noise,
-                     model.relationship_streams.typed, np.asarray(model.prices(), dtype=np.float64), pop.reference_price,
+                     model.relationship_streams.table, np.asarray(model.prices(), dtype=np.float64),
+                     pop.reference_price,
                      pop.price_sensitivity, float(sat.value_for_money), bool(mech.learning),
                      sacrifice, float(sat.steepness), float(sat.memory), firm, new, cell, perf,
                      z, counts)
@@ -224,9 +226,8 @@ def _experience_pass(who, chunk, choice, previous, weights, levels, satisfaction
     n_buyers = who.shape[0]
     keep = 1.0 - memory
     for c in numba.prange(counts.shape[0]):
-        stream = streams[np.int64(c)]
         for b in range(c * chunk, min(n_buyers, (c + 1) * chunk)):
-            eps = stream.standard_normal()
+            eps = normal(streams, c)
             n = who[b]
             f = choice[n]
             prev = previous[n]

@@ -43,6 +43,7 @@ from sim.mechanisms.opinion import (
     new_opinion_table,
 )
 from sim.mechanisms.state import State
+from sim.streams import uniform
 
 
 def _no_network(model):
@@ -118,7 +119,7 @@ def talk(model) -> None:
         return
     pop, exp, nf, stats = model.population, model.experience, model.n_firms, model.step_stats
     p = model.spec.relationships.word_of_mouth
-    streams = model.relationship_streams.typed
+    streams = model.relationship_streams.table
     indptr, indices = model.network
     b = len(exp.who)
     multiplier = float(p.advocate_multiplier)
@@ -164,7 +165,6 @@ def _talk_counts(who, chunk, firm, z, recovered, rung, advocate_rung, rates, ind
     """
     n_buyers = who.shape[0]
     for c in numba.prange(n_talkers.shape[0]):
-        stream = streams[np.int64(c)]
         first = c * chunk
         t = first
         total = 0
@@ -180,7 +180,7 @@ def _talk_counts(who, chunk, firm, z, recovered, rung, advocate_rung, rates, ind
             rate = rates[kind]
             begin = indptr[n]
             deg = indptr[n + 1] - begin
-            k = np.int64((rate if rate < deg else np.float64(deg)) + stream.random())
+            k = np.int64((rate if rate < deg else np.float64(deg)) + uniform(streams, c))
             talkers[t] = i  # overwritten unless k > 0: no branch
             start[t] = begin
             degree[t] = deg
@@ -202,14 +202,13 @@ def _talk_hearers(chunk, firm, how, talkers, start, degree, told, n_talkers, off
     u from stream c, after the chunk's uniforms of :func:`_talk_counts`.
     """
     for c in numba.prange(n_talkers.shape[0]):
-        stream = streams[np.int64(c)]
         j = offsets[c]
         first = c * chunk
         for t in range(first, first + n_talkers[c]):
             about = firm[talkers[t]]
             delta = -impact if how[talkers[t]] == NEGATIVE else impact
             for _ in range(told[t]):
-                hearers[j] = np.int64(indices[start[t] + np.int64(stream.random() * degree[t])])
+                hearers[j] = np.int64(indices[start[t] + np.int64(uniform(streams, c) * degree[t])])
                 abouts[j], deltas[j] = about, delta
                 j += 1
 

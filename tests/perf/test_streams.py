@@ -1,7 +1,7 @@
 """The chunk streams the parallel passes draw from (``sim.streams``).
 
-Inside a compiled pass, numba calls the numpy generators itself; these tests pin down that it
-draws exactly what numpy would from the same generator, that chunk c always takes its numbers
+Inside a compiled pass, the generators' own C functions are called through their addresses;
+these tests pin down that a pass draws exactly what numpy would from the same generator, that chunk c always takes its numbers
 from stream c whatever the thread count, and that a model's streams follow its seed.
 """
 
@@ -18,22 +18,21 @@ from sim.streams import ChunkStreams
 
 
 @numba.njit(parallel=True)
-def _normals(generators, out, chunk):  # the experience pass's way of drawing
+def _normals(table, out, chunk):  # the experience pass's way of drawing
     for c in numba.prange((out.shape[0] + chunk - 1) // chunk):
-        g = generators[np.int64(c)]
         for i in range(c * chunk, min(out.shape[0], (c + 1) * chunk)):
-            out[i] = g.standard_normal()
+            out[i] = streams.normal(table, c)
 
 
-@pytest.mark.parametrize("rows", [1, fast.CHUNK, 3 * fast.CHUNK + 5])
+@pytest.mark.parametrize("rows", [1, fast.CHUNK, 3 * fast.CHUNK + 5, 100_000])  # ziggurat tail too
 def test_compiled_draws_equal_numpy_draws_of_the_same_generators(rows):
     drawn, reference = (ChunkStreams(np.random.SeedSequence(5), rows) for _ in range(2))
     u = streams.uniforms(drawn, (rows, 3))
     assert np.array_equal(u, ChunkDraws(reference).random((rows, 3)))
     z = np.empty(rows)
-    _normals(drawn.typed, z, fast.CHUNK)
+    _normals(drawn.table, z, fast.CHUNK)
     assert np.array_equal(z, ChunkDraws(reference).standard_normal(rows))
-    assert drawn.state == reference.state  # the Python generators advanced as numba drew
+    assert drawn.state == reference.state  # the Python generators advanced as the pass drew
     assert 0 <= u.min() and u.max() < 1
 
 
@@ -46,7 +45,7 @@ def test_draws_do_not_depend_on_the_thread_count():
             fast.set_threads(n)
             s = ChunkStreams(np.random.SeedSequence(9), rows)
             z = np.empty(rows)
-            _normals(s.typed, z, fast.CHUNK)
+            _normals(s.table, z, fast.CHUNK)
             out.append((streams.uniforms(s, (rows, 2)), z))
     finally:
         fast.set_threads(before)
